@@ -1,0 +1,30 @@
+"""qsim: cycle-accurate, bit-exact simulation and verification of FINN-style dataflow
+accelerators (DESIGN.md)."""
+
+from qsim.errors import (
+    ConfigError,
+    MismatchError,
+    ModelImportError,
+    QsimError,
+    SimulationError,
+    StreamError,
+    ToolchainError,
+)
+from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MVTU",
+    "ConfigError",
+    "MaxPool",
+    "MismatchError",
+    "ModelImportError",
+    "QsimError",
+    "SimulationError",
+    "SlidingWindow",
+    "StreamError",
+    "Thresholding",
+    "ToolchainError",
+    "__version__",
+]

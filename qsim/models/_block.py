@@ -1,0 +1,229 @@
+"""Common machinery of the block configs: validation helpers, stream views, cycle model hooks.
+
+Each block is a frozen, keyword-only dataclass that derives from :class:`Block`. A block
+works on *frames*: one input vector for MVTU and Thresholding, one image for SlidingWindow and
+MaxPool. Arrays have any number of leading (batch) dimensions before the frame shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+
+from qsim.errors import ConfigError, StreamError
+from qsim.models._dtypes import DType, IntArray, as_int_array, check_range, name, resolve
+from qsim.models._schedule import CycleTrace, Schedule, simulate
+from qsim.models._stream import StreamFormat
+
+__all__ = ["Block", "StallFree", "check_fold", "check_positive", "pair", "smallest_int_type"]
+
+
+def pair(value: Any, field: str, owner: str) -> tuple[int, int]:
+    """An int (square) or an (h, w) pair of positive ints, as a tuple."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        out = (int(value), int(value))
+    elif isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value):
+        out = (int(value[0]), int(value[1]))
+    else:
+        raise ConfigError(f"{owner}: {field}={value!r} must be an int or an (h, w) pair of ints")
+    if min(out) < 1:
+        raise ConfigError(f"{owner}: {field}={value!r} must be positive")
+    return out
+
+
+def check_positive(value: Any, field: str, owner: str) -> int:
+    """A positive int (bool refused)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ConfigError(f"{owner}: {field}={value!r} must be a positive int")
+    return int(value)
+
+
+def check_fold(total: int, total_name: str, fold: int, fold_name: str, owner: str) -> None:
+    """The folding rule ``total % fold == 0`` with the wording every level uses."""
+    if total % fold != 0:
+        raise ConfigError(f"{owner}: folding rule {total_name} % {fold_name} == 0 violated: "
+                          f"{total_name}={total!r}, {fold_name}={fold!r}")
+
+
+def smallest_int_type(lo: int, hi: int) -> DType:
+    """The narrowest INTn/UINTn (n >= 2) holding every value in [lo, hi]."""
+    from qonnx.core.datatype import DataType
+
+    if lo >= 0:
+        bits = max(2, int(hi).bit_length())
+        return DataType[f"UINT{bits}"]
+    bits = max(2, max((-int(lo) - 1).bit_length(), int(hi).bit_length()) + 1)
+    if bits > 64:
+        raise ConfigError(f"accumulator range [{lo}, {hi}] needs {bits} bits (> 64)")
+    return DataType[f"INT{bits}"]
+
+
+@dataclass(frozen=True)
+class StallFree:
+    """Closed-form stall-free timing (inputs offered from cycle 0, downstream always ready).
+
+    ``latency``: cycle of the first output transfer; ``period``: cycles per frame in steady
+    state (the initiation interval); ``first_frame``: cycles until the last output word of a
+    single frame has moved (its transfer cycle + 1).
+    """
+
+    latency: int
+    period: int
+    first_frame: int
+
+    def cycles(self, frames: int) -> int:
+        """Cycles (last transfer + 1) for ``frames`` back-to-back frames."""
+        return self.first_frame + (frames - 1) * self.period if frames else 0
+
+
+class Block:
+    """Mixin of the four block configs. Subclasses set the attributes used below."""
+
+    #: Human-readable instance label used in every message, e.g. "MVTU 'fc0'".
+    owner: str
+
+    # ---- to be provided by each block -------------------------------------------------
+    @property
+    def in_frame_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def out_frame_shape(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def in_stream(self) -> StreamFormat:
+        raise NotImplementedError
+
+    @property
+    def out_stream(self) -> StreamFormat:
+        raise NotImplementedError
+
+    @property
+    def schedule(self) -> Schedule:
+        raise NotImplementedError
+
+    def stall_free(self) -> StallFree:
+        raise NotImplementedError
+
+    def compute(self, x: IntArray) -> IntArray:
+        """Bit-exact output for a checked input of shape (frames, *in_frame_shape)."""
+        raise NotImplementedError
+
+    # ---- shared ------------------------------------------------------------------------
+    def _set(self, field: str, value: Any) -> None:
+        object.__setattr__(self, field, value)
+
+    def _dtype(self, field: str) -> DType:
+        dt = resolve(getattr(self, field), field, self.owner)
+        self._set(field, dt)
+        return dt
+
+    def __call__(self, x: Any) -> IntArray:
+        """Bit-exact output (int64) for x of shape (..., *in_frame_shape)."""
+        return self.run(x).astype(np.int64)
+
+    def run(self, x: Any, check: bool = True) -> npt.NDArray[np.integer]:
+        """Bit-exact output in the narrowest numpy integer dtype that holds the output type.
+
+        For pipelines: chaining compact arrays moves less memory. ``check=False`` skips the
+        input range check, for inputs that come from a block whose ``odt`` is this ``idt``.
+        """
+        arr = self._check_input(x) if check else np.asarray(x)
+        lead = arr.shape[: arr.ndim - len(self.in_frame_shape)]
+        flat = arr.reshape((-1,) + self.in_frame_shape)  # (..., *frame) -> (frames, *frame)
+        return self.compute(flat).reshape(lead + self.out_frame_shape)
+
+    def _check_input(self, x: Any) -> IntArray:
+        arr = as_int_array(x, f"{self.owner} input")
+        fs = self.in_frame_shape
+        if arr.ndim < len(fs) or tuple(arr.shape[arr.ndim - len(fs):]) != fs:
+            raise StreamError(f"{self.owner}: input shape {arr.shape!r} does not end in the "
+                              f"frame shape {fs!r}")
+        check_range(arr, self.in_stream.dtype, f"{self.owner} input")
+        return arr
+
+    def frames_of(self, x: Any) -> int:
+        """Number of frames in an input array of shape (..., *in_frame_shape)."""
+        arr = np.asarray(x)
+        return int(np.prod(arr.shape[: arr.ndim - len(self.in_frame_shape)], dtype=np.int64))
+
+    @property
+    def in_words(self) -> int:
+        """Input words per frame."""
+        return int(np.prod(self.in_frame_shape)) // self.in_stream.lanes
+
+    @property
+    def out_words(self) -> int:
+        """Output words per frame."""
+        return int(np.prod(self.out_frame_shape)) // self.out_stream.lanes
+
+    def _out_to_stream_order(self, y: IntArray) -> IntArray:
+        """(frames, *out_frame_shape) -> same elements in stream order; identity by default."""
+        return y
+
+    def _out_from_stream_order(self, y: IntArray) -> IntArray:
+        return y
+
+    def pack_input(self, x: Any) -> list[int]:
+        """Input tensor (..., *in_frame_shape) to its stream words."""
+        arr = self._check_input(x)
+        return self.in_stream.pack(arr.reshape(-1, self.in_stream.lanes))
+
+    def unpack_input(self, words: list[int]) -> IntArray:
+        """Stream words back to (frames, *in_frame_shape)."""
+        self._check_count(words, self.in_words, "input")
+        return self.in_stream.unpack(words).reshape((-1,) + self.in_frame_shape)
+
+    def pack_output(self, y: Any) -> list[int]:
+        """Output tensor (..., *out_frame_shape) to its stream words."""
+        arr = as_int_array(y, f"{self.owner} output")
+        fs = self.out_frame_shape
+        if arr.ndim < len(fs) or tuple(arr.shape[arr.ndim - len(fs):]) != fs:
+            raise StreamError(f"{self.owner}: output shape {arr.shape!r} does not end in {fs!r}")
+        arr = self._out_to_stream_order(arr.reshape((-1,) + fs))
+        return self.out_stream.pack(arr.reshape(-1, self.out_stream.lanes))
+
+    def unpack_output(self, words: list[int]) -> IntArray:
+        """Stream words back to (frames, *out_frame_shape)."""
+        self._check_count(words, self.out_words, "output")
+        flat = self.out_stream.unpack(words)  # (words, lanes)
+        return self._out_from_stream_order(flat.reshape((-1,) + self.out_frame_shape))
+
+    def _check_count(self, words: list[int], per_frame: int, port: str) -> None:
+        if len(words) % per_frame:
+            raise StreamError(f"{self.owner}: {len(words)} {port} words is not a whole number "
+                              f"of frames ({per_frame} words per frame)")
+
+    def cycles(self, frames: int, offer: Optional[npt.ArrayLike] = None,
+               ready: Optional[npt.ArrayLike] = None) -> CycleTrace:
+        """Cycle model: accept cycle of every input word, transfer cycle of every output word.
+
+        ``offer``: earliest cycle each input word is presented (None: all from cycle 0).
+        ``ready``: downstream ready per cycle, cycles past the end ready (None: always ready).
+        """
+        return simulate(self.schedule, frames, offer, ready, owner=self.owner)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able field values (DataTypes by name, arrays as nested lists)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            if hasattr(v, "get_canonical_name"):
+                v = name(v)
+            elif isinstance(v, np.ndarray):
+                v = v.tolist()
+            elif isinstance(v, tuple):
+                v = list(v)
+            out[f.name] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)

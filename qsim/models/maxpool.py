@@ -1,0 +1,123 @@
+"""MaxPool (FINN's StreamingMaxPool): non-overlapping K x K max over an NHWC image.
+
+Maths: ``y[oy, ox, c] = max_{a<KH, b<KW} x[oy*KH + a, ox*KW + b, c]`` (BINARY: OR; BIPOLAR:
+max of +-1). Stride equals the kernel. Folding: ``H % KH == 0``, ``W % KW == 0``, ``C % PE == 0``.
+
+Micro-architecture (docs/timing.md): one engine step per input word; a row of OW*C/PE running
+maxima; the step that reads the window's last element (row KH-1, column KW-1 of the window)
+writes the output word.
+
+Timing::
+
+    Latency: ((KH-1)*W + KW-1)*C/PE + 2 cycles.   II: 1 input word per cycle (H*W*C/PE per frame).
+    Input buffer: 2 words; output register: 1 word.
+
+    cycle    0    1    2    3    4    5        (H=W=K=2, C=PE: 4 words in, 1 out)
+    in acc   x00  x01  x10  x11  x00'
+    step     .    x00  x01  x10  x11  x00'
+    out xfr  .    .    .    .    .    y0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from qsim.models._block import Block, StallFree, check_fold, check_positive, pair
+from qsim.models._dtypes import IntArray
+from qsim.models._schedule import Schedule
+from qsim.models._stream import StreamFormat
+
+__all__ = ["MaxPool"]
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class MaxPool(Block):
+    """MaxPool config; calling it on (..., H, W, C) returns (..., H/KH, W/KW, C).
+
+    Parameters
+    ----------
+    ifm_dim, kernel
+        Int (square) or (h, w) pair; the image must divide by the kernel.
+    channels
+        C; ``C % PE == 0``.
+    pe
+        Channels per stream word.
+    idt
+        Datatype of input and output.
+    name
+        Instance name used in messages.
+    """
+
+    ifm_dim: Any
+    channels: int
+    kernel: Any
+    pe: int = 1
+    idt: Any
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self._set("owner", f"MaxPool {self.name!r}" if self.name else
+                  f"MaxPool(ifm_dim={self.ifm_dim!r}, kernel={self.kernel!r})")
+        self._set("ifm_dim", pair(self.ifm_dim, "ifm_dim", self.owner))
+        self._set("kernel", pair(self.kernel, "kernel", self.owner))
+        check_fold(self.ifm_dim[0], "H", self.kernel[0], "K", self.owner)
+        check_fold(self.ifm_dim[1], "W", self.kernel[1], "K", self.owner)
+        c = check_positive(self.channels, "channels", self.owner)
+        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._dtype("idt")
+
+    @property
+    def ofm_dim(self) -> tuple[int, int]:
+        """(H/KH, W/KW)."""
+        return (self.ifm_dim[0] // self.kernel[0], self.ifm_dim[1] // self.kernel[1])
+
+    @property
+    def nf(self) -> int:
+        """Channel folds: C / PE."""
+        return self.channels // self.pe
+
+    @property
+    def odt(self) -> Any:
+        """Output datatype (same as the input)."""
+        return self.idt
+
+    @property
+    def in_frame_shape(self) -> tuple[int, ...]:
+        return (*self.ifm_dim, self.channels)
+
+    @property
+    def out_frame_shape(self) -> tuple[int, ...]:
+        return (*self.ofm_dim, self.channels)
+
+    @property
+    def in_stream(self) -> StreamFormat:
+        return StreamFormat(self.idt, self.pe, f"{self.owner} input")
+
+    @property
+    def out_stream(self) -> StreamFormat:
+        return StreamFormat(self.idt, self.pe, f"{self.owner} output")
+
+    def compute(self, x: IntArray) -> IntArray:
+        (kh, kw), (oh, ow) = self.kernel, self.ofm_dim
+        # (N, H, W, C) -> (N, OH, KH, OW, KW, C) -> max over (KH, KW)
+        return x.reshape(x.shape[0], oh, kh, ow, kw, self.channels).max(axis=(2, 4))
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """One step per input word (y, x, cf); it produces where y%KH == KH-1, x%KW == KW-1."""
+        (h, w), (kh, kw) = self.ifm_dim, self.kernel
+        y, x, _ = np.meshgrid(np.arange(h), np.arange(w), np.arange(self.nf), indexing="ij")
+        last = ((y % kh == kh - 1) & (x % kw == kw - 1)).ravel()
+        n = h * w * self.nf
+        return Schedule(n_in=n, n_out=int(last.sum()), need=np.arange(n), produces=last,
+                        frees=np.ones(n, dtype=np.int64), capacity=2)
+
+    def stall_free(self) -> StallFree:
+        (h, w), (kh, kw) = self.ifm_dim, self.kernel
+        n = h * w * self.nf
+        return StallFree(latency=((kh - 1) * w + kw - 1) * self.nf + 2, period=n,
+                         first_frame=n + 2)

@@ -1,0 +1,146 @@
+"""Plain, loop-based reference implementations, written independently of qsim.models.
+
+Nothing here imports qsim.models: these loops restate DESIGN.md sections 3-5 as literally as
+possible, so that a test comparing them with the vectorized models is a real cross-check.
+They are slow; tests use small shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+def ref_pack(values: Sequence[int], bits: int, bipolar: bool = False) -> int:
+    """One word from its lane values: lane i in bits [(i+1)*bits-1 : i*bits]."""
+    word = 0
+    for i, v in enumerate(values):
+        code = (1 if v == 1 else 0) if bipolar else v % (1 << bits)  # two's complement
+        word |= code << (i * bits)
+    return word
+
+
+def ref_mvtu(x: list[int], w: list[list[int]], thresholds: Optional[list[list[int]]],
+             act_val: int, bipolar_out: bool, xnor: bool, one_bit_bipolar: bool) -> list[int]:
+    """One vector through the MVTU. w is indexed w[i][j] (MW x MH)."""
+    mw, mh = len(w), len(w[0])
+    out = []
+    for j in range(mh):
+        acc = 0
+        for i in range(mw):
+            if xnor:
+                xb = (x[i] + 1) // 2 if one_bit_bipolar else x[i]
+                wb = (w[i][j] + 1) // 2 if one_bit_bipolar else w[i][j]
+                acc += 1 if xb == wb else 0
+            else:
+                acc += x[i] * w[i][j]
+        out.append(acc if thresholds is None else ref_threshold(acc, thresholds[j], act_val,
+                                                                 bipolar_out))
+    return out
+
+
+def ref_threshold(v: int, row: list[int], act_val: int, bipolar_out: bool) -> int:
+    count = 0
+    for t in row:
+        if v >= t:
+            count += 1
+    return 2 * count - 1 if bipolar_out else act_val + count
+
+
+def ref_im2col(img: list, kernel: tuple[int, int], stride: tuple[int, int],
+               dilation: tuple[int, int]) -> list:
+    """img[y][x][c] -> out[oy][ox] = flat list in (kh, kw, c) order."""
+    h, w, c = len(img), len(img[0]), len(img[0][0])
+    out = []
+    oy = 0
+    while oy * stride[0] + (kernel[0] - 1) * dilation[0] < h:
+        row = []
+        ox = 0
+        while ox * stride[1] + (kernel[1] - 1) * dilation[1] < w:
+            win = []
+            for a in range(kernel[0]):
+                for b in range(kernel[1]):
+                    for ch in range(c):
+                        win.append(img[oy * stride[0] + a * dilation[0]]
+                                   [ox * stride[1] + b * dilation[1]][ch])
+            row.append(win)
+            ox += 1
+        out.append(row)
+        oy += 1
+    return out
+
+
+def ref_maxpool(img: list, k: tuple[int, int]) -> list:
+    h, w, c = len(img), len(img[0]), len(img[0][0])
+    out = []
+    for oy in range(h // k[0]):
+        row = []
+        for ox in range(w // k[1]):
+            px = []
+            for ch in range(c):
+                best = None
+                for a in range(k[0]):
+                    for b in range(k[1]):
+                        v = img[oy * k[0] + a][ox * k[1] + b][ch]
+                        best = v if best is None or v > best else best
+                px.append(best)
+            row.append(px)
+        out.append(row)
+    return out
+
+
+class CycleSim:
+    """Cycle-by-cycle register-level simulation of the qsim block skeleton.
+
+    State per cycle (what the RTL holds in flops): input-buffer occupancy (``ib_count``),
+    words freed so far, the engine's step pointer, and the output register (valid + which
+    word). Written as a clocked process: compute this cycle's handshakes from the register
+    values and the ports, then update registers at the edge. Independent of the max-plus
+    recurrences in qsim.models._schedule.
+    """
+
+    def __init__(self, need: list[int], produces: list[bool], frees: list[int], n_in: int,
+                 capacity: int, frames: int, offer: list[int], ready: list[bool]):
+        self.need, self.produces, self.frees = need, produces, frees
+        self.n_in, self.capacity, self.frames = n_in, capacity, frames
+        self.offer, self.ready = offer, ready
+
+    def run(self, max_cycles: int = 1_000_000) -> tuple[list[int], list[int]]:
+        k_per = len(self.need)
+        total_in, total_steps = self.frames * self.n_in, self.frames * k_per
+        total_out = self.frames * sum(self.produces)
+        accepted: list[int] = []
+        transferred: list[int] = []
+        accepted_count = 0      # register: words accepted so far
+        freed = 0               # register: words freed so far
+        step = 0                # register: next engine step
+        ob_valid = False        # register: output register holds a word
+        for t in range(max_cycles):
+            if len(transferred) == total_out and accepted_count == total_in:
+                return accepted, transferred
+            # -- combinational view of this cycle ---------------------------------------------
+            in_ready = accepted_count - freed < self.capacity
+            in_valid = accepted_count < total_in and self.offer[accepted_count] <= t
+            in_fire = in_ready and in_valid
+            out_ready = self.ready[t] if t < len(self.ready) else True
+            out_fire = ob_valid and out_ready
+            fire = False
+            if step < total_steps:
+                f, kl = divmod(step, k_per)
+                nd = self.need[kl]
+                have_input = nd < 0 or f * self.n_in + nd < accepted_count  # accepted earlier
+                room = (not self.produces[kl]) or (not ob_valid) or out_ready
+                fire = have_input and room
+            # -- clock edge -----------------------------------------------------------------
+            if in_fire:
+                accepted.append(t)
+                accepted_count += 1
+            if out_fire:
+                transferred.append(t)
+                ob_valid = False
+            if fire:
+                kl = step % k_per
+                freed += self.frees[kl]
+                if self.produces[kl]:
+                    ob_valid = True
+                step += 1
+        raise RuntimeError("reference cycle simulation did not finish")
