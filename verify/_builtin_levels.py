@@ -1,0 +1,133 @@
+"""The built-in levels: model (Python), ref (ONNX reference), cppsim (g++ HLS)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from .levels import (
+    Context,
+    LayerRun,
+    Level,
+    LevelResult,
+    Progress,
+    layer_inputs,
+    register,
+)
+
+
+def _frames(block: Any, x: np.ndarray) -> int:
+    return int(block.frames_of(x))
+
+
+@register
+class ModelLevel(Level):
+    """The bit-exact Python model and its cycle model (stall-free figures per layer)."""
+
+    name = "model"
+    description = "Python bit-exact model + cycle model"
+    has_cycles = True
+
+    def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
+             ctx: "Context", progress: Progress) -> LevelResult:
+        res = LevelResult(self.name)
+        n, cur = x.shape[0], np.asarray(x)
+        for layer in design.layers:  # the pivot feeds itself
+            if progress:
+                progress(layer.name)
+            xin = cur.reshape((n,) + tuple(layer.in_shape))
+            y = layer.block(xin)
+            cur = y
+            cycles = None
+            if hasattr(layer.block, "stall_free"):
+                cycles = layer.block.stall_free().cycles(_frames(layer.block, xin))
+            res.layers[layer.name] = LayerRun(y.reshape((x.shape[0],) + layer.out_shape),
+                                              cycles=cycles)
+        return res
+
+
+@register
+class CppsimLevel(Level):
+    """Generated HLS C++ compiled with g++ against ap_int, run through ctypes."""
+
+    name = "cppsim"
+    description = "HLS C++ (g++ cppsim)"
+
+    def unavailable(self) -> Optional[str]:
+        from qsim.errors import ToolchainError
+
+        try:
+            from qsim.cppsim.build import ap_types_dir, find_compiler
+
+            find_compiler()
+            ap_types_dir()
+        except (ToolchainError, ImportError) as exc:
+            return str(exc)
+        return None
+
+    def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
+             ctx: "Context", progress: Progress) -> LevelResult:
+        from qsim.cppsim.runner import run_cppsim
+
+        res = LevelResult(self.name)
+        for layer, xin in layer_inputs(design, x, expected):
+            if progress:
+                progress(layer.name)
+            if not hasattr(layer.block, "stall_free"):  # LabelSelect: no HLS kernel (yet)
+                res.notes.append(f"layer {layer.name!r}: no HLS kernel for "
+                                 f"{type(layer.block).__name__}; not run")
+                continue
+            y, trips = run_cppsim(layer.block, xin)
+            res.layers[layer.name] = LayerRun(
+                np.asarray(y).reshape((x.shape[0],) + layer.out_shape), trip_count=int(trips))
+        return res
+
+
+@register
+class ReferenceLevel(Level):
+    """The source ONNX model run by onnxruntime / qonnx, brought to the integer domain."""
+
+    name = "ref"
+    description = "ONNX reference (onnxruntime / qonnx execute_onnx)"
+    node_by_node = False
+
+    def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
+             ctx: "Context", progress: Progress) -> LevelResult:
+        from qsim.frontend.reference import reference
+
+        res = LevelResult(self.name)
+        if ctx.source is None:
+            res.notes.append("no source model given: nothing to compare")
+            return res
+        if progress:
+            progress("source model")
+        xs = design.input_to_source(x)
+        named = [la for la in design.layers[:-1] if getattr(la, "source", "")]
+        last = design.layers[-1]
+        # exports often fix the batch to 1 (Reshape to (1, ...)): run one sample at a time
+        outs, boundaries = [], {la.name: [] for la in named}  # type: ignore[var-annotated]
+        for i in range(xs.shape[0]):
+            if named:
+                tensors = reference(ctx.source, xs[i:i + 1], all_tensors=True)
+                outs.append(tensors[_output_name(ctx.source)])
+                for la in named:
+                    if la.source in tensors:
+                        boundaries[la.name].append(tensors[la.source])
+            else:
+                outs.append(reference(ctx.source, xs[i:i + 1]))
+        for la in named:
+            if boundaries[la.name]:
+                y = design.output_to_int(np.concatenate(boundaries[la.name]), layer=la.name)
+                res.layers[la.name] = LayerRun(y.reshape((x.shape[0],) + la.out_shape))
+        y = design.output_to_int(np.concatenate(outs))
+        res.layers[last.name] = LayerRun(y.reshape((x.shape[0],) + last.out_shape))
+        res.notes.append(f"reference exposes {len(res.layers)} of {len(design.layers)} layer "
+                         f"boundaries")
+        return res
+
+
+def _output_name(source: str) -> str:
+    import onnx
+
+    return str(onnx.load(source, load_external_data=False).graph.output[0].name)

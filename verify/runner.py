@@ -1,0 +1,153 @@
+"""The multi-level cross-check: run a Design through the chosen levels and compare them.
+
+The Python model is the pivot: every block level is compared with it layer by layer
+(integers exactly; cycles exactly where both sides have them) and the reference level is
+compared with it at the final output and at every layer boundary the reference exposes.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from qsim.errors import ConfigError, MismatchError
+
+from . import _builtin_levels  # noqa: F401  (registers the built-in levels)
+from .compare import Mismatch, first_mismatch
+from .levels import Context, LevelResult, available_levels, get_level
+
+__all__ = ["VerifyResult", "run_levels"]
+
+
+@dataclass
+class VerifyResult:
+    """Everything a report needs: per-level results, skips, mismatches and the verdict."""
+
+    design: Any
+    levels: dict[str, LevelResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    mismatches: list[Mismatch] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)  # every comparison made
+
+    @property
+    def passed(self) -> bool:
+        """True when every requested level ran and no comparison failed."""
+        return not self.mismatches and not self.skipped and bool(self.checks)
+
+
+def run_levels(design: Any, x: np.ndarray, levels: Sequence[str], ctx: Context,
+               progress: Optional[Any] = None) -> VerifyResult:
+    """Run ``levels`` on ``design`` with inputs ``x`` (N, *input_shape) and compare.
+
+    ``progress`` is an optional callable(level, layer) for a progress display.
+    """
+    unknown = [lv for lv in levels if lv not in available_levels()]
+    if unknown:
+        raise ConfigError(f"unknown level(s) {unknown!r}; known levels: {available_levels()!r}")
+    result = VerifyResult(design)
+    model = get_level("model")
+    # the model is the pivot: it runs even when not requested, but is reported only if asked
+    expected_run = model.run(design, x, {}, ctx, _tick(progress, "model"))
+    expected = {name: lr.output for name, lr in expected_run.layers.items()}
+    if "model" in levels:
+        result.levels["model"] = expected_run
+    for name in levels:
+        if name == "model":
+            continue
+        level = get_level(name)
+        why = level.unavailable()
+        if why is not None:
+            result.skipped[name] = why
+            continue
+        try:
+            res = level.run(design, x, expected, ctx, _tick(progress, name))
+        except MismatchError as exc:  # e.g. a reference output that is not on the int grid
+            result.mismatches.append(Mismatch("(all)", name, "model", str(exc)))
+            result.levels[name] = LevelResult(name, notes=[str(exc)])
+            continue
+        except Exception as exc:  # a level that crashes has verified nothing: a failure
+            msg = f"level {name!r} failed to run: {type(exc).__name__}: {exc}"
+            result.mismatches.append(Mismatch("(all)", name, "model", msg))
+            result.levels[name] = LevelResult(name, notes=[msg, traceback.format_exc()])
+            continue
+        result.levels[name] = res
+        _compare(result, design, expected_run, res)
+    if "model" in levels:
+        _check_model_cycles(result, design, expected_run)
+    return result
+
+
+def _tick(progress: Optional[Any], level: str) -> Optional[Any]:
+    if progress is None:
+        return None
+    return lambda layer: progress(level, layer)
+
+
+def _compare(result: VerifyResult, design: Any, model: LevelResult, other: LevelResult) -> None:
+    blocks = {layer.name: layer.block for layer in design.layers}
+    for name, run in other.layers.items():
+        exp = model.layers[name]
+        mm = first_mismatch(name, blocks.get(name), exp.output, run.output, other.level,
+                            "model", transfer_cycles=run.transfer, waveform=run.waveform)
+        check = {"level": other.level, "layer": name, "kind": "values", "pass": mm is None}
+        result.checks.append(check)
+        if mm is not None:
+            result.mismatches.append(mm)
+        if run.transfer is not None and exp.transfer is not None:
+            _compare_cycles(result, name, other.level, exp.transfer, run.transfer, run.waveform)
+        if run.trip_count is not None:
+            _compare_trips(result, name, other.level, blocks[name], run)
+
+
+def _compare_cycles(result: VerifyResult, layer: str, level: str, expected: np.ndarray,
+                    got: np.ndarray, waveform: Optional[str]) -> None:
+    ok = expected.shape == got.shape and np.array_equal(expected, got)
+    result.checks.append({"level": level, "layer": layer, "kind": "cycles", "pass": ok})
+    if ok:
+        return
+    if expected.shape != got.shape:
+        result.mismatches.append(Mismatch(layer, level, "model cycle model",
+                                          f"{got.size} output transfers, expected "
+                                          f"{expected.size}", waveform=waveform))
+        return
+    word = int(np.argmax(expected != got))
+    result.mismatches.append(Mismatch(layer, level, "model cycle model", "cycle", word=word,
+                                      expected=int(expected[word]), got=int(got[word]),
+                                      cycle=int(got[word]), waveform=waveform))
+
+
+def _compare_trips(result: VerifyResult, layer: str, level: str, block: Any, run: Any) -> None:
+    """cppsim's pipelined-loop trip count must equal the model's stall-free step count."""
+    expected = _expected_trips(block, run)
+    ok = run.trip_count == expected
+    result.checks.append({"level": level, "layer": layer, "kind": "trip count", "pass": ok})
+    if not ok:
+        result.mismatches.append(Mismatch(layer, level, "model schedule",
+                                          f"trip count {run.trip_count} != model steps "
+                                          f"{expected}"))
+
+
+def _expected_trips(block: Any, run: Any) -> int:
+    frames = int(np.prod(run.output.shape)) // int(np.prod(block.out_frame_shape))
+    return frames * int(block.schedule.steps)
+
+
+def _check_model_cycles(result: VerifyResult, design: Any, model: LevelResult) -> None:
+    """The cycle model's run must equal its closed form (a self-consistency check)."""
+    for layer in design.layers:
+        run = model.layers[layer.name]
+        if run.cycles is None or not hasattr(layer.block, "cycles"):
+            continue
+        frames = int(np.prod(run.output.shape)) // int(np.prod(layer.block.out_frame_shape))
+        traced = layer.block.cycles(frames).cycles if frames * layer.block.schedule.steps \
+            <= 2_000_000 else run.cycles
+        ok = traced == run.cycles
+        result.checks.append({"level": "model", "layer": layer.name, "kind": "cycle model",
+                              "pass": ok})
+        if not ok:
+            result.mismatches.append(Mismatch(layer.name, "model", "closed form",
+                                              f"cycle model {traced} != closed form "
+                                              f"{run.cycles}"))
