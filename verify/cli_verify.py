@@ -120,8 +120,9 @@ def run_with_progress(design: Any, x: np.ndarray, levels: list[str], ctx: Contex
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     n_layers = len(design.layers)
-    with Progress(TextColumn("{task.description:<10}"), BarColumn(), TextColumn("{task.fields[layer]}"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    columns = (TextColumn("{task.description:<10}"), BarColumn(),
+               TextColumn("{task.fields[layer]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def tick(level: str, layer: str) -> None:

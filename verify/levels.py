@@ -21,7 +21,8 @@ import numpy as np
 
 from qsim.errors import ConfigError
 
-__all__ = ["Context", "LayerRun", "Level", "LevelResult", "available_levels", "get_level", "register"]
+__all__ = ["Context", "LayerRun", "Level", "LevelResult", "available_levels", "get_level",
+           "register"]
 
 _REGISTRY: dict[str, type["Level"]] = {}
 
