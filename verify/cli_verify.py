@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .report import write_reports
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
     try:
         if not Path(args.model).is_file():

@@ -93,6 +93,11 @@ class SlidingWindow(Block):
             for a in (0, 1))
 
     @property
+    def odt(self) -> Any:
+        """Output datatype (same as the input)."""
+        return self.idt
+
+    @property
     def cf(self) -> int:
         """Channel folds: C / SIMD."""
         return self.channels // self.simd

@@ -1,0 +1,175 @@
+"""``qsim fuzz``: a hypothesis campaign over block configs, shrinking every failure to a
+minimal repro that is saved as soon as it is found.
+
+Layout of the results directory::
+
+    campaign.jsonl        one line per example tried (and one per finished round), appended
+                          and flushed as they happen: an interrupted campaign keeps them
+    failures/<id>/        config.json, inputs.npy, ready.npy, mismatch.json, repro.sh
+    hypothesis-db/        hypothesis's example database (replays earlier failures first)
+
+Rounds are deterministic: round r generates from seed ``S * 1000 + r``, so a rerun with the
+same seed tries the same configs; ``--resume`` skips rounds already finished in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, assume, given, settings
+from hypothesis import seed as hyp_seed
+from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+from .blockcheck import check_block
+from .compare import Mismatch
+from .report import write_json_atomic
+from .strategies import any_block, rand_values
+
+__all__ = ["CampaignSummary", "run_campaign"]
+
+EXAMPLES_PER_ROUND = 10
+
+
+@dataclass
+class CampaignSummary:
+    tried: int = 0
+    rounds: int = 0
+    failures: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    skipped_rounds: int = 0
+
+
+def _block_kind(cfg: Any) -> str:
+    return type(cfg).__name__
+
+
+def _append(path: Path, record: dict[str, Any]) -> None:
+    with path.open("a") as fh:
+        fh.write(json.dumps(record) + "\n")
+        fh.flush()
+
+
+def _done_rounds(path: Path, seed: int) -> set[int]:
+    done: set[int] = set()
+    if not path.exists():
+        return done
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a line cut by an interruption
+        if rec.get("event") == "round done" and rec.get("seed") == seed:
+            done.add(int(rec["round"]))
+    return done
+
+
+def save_failure(out: Path, cfg: Any, x: np.ndarray, ready: Optional[np.ndarray],
+                 mismatches: Sequence[Any], levels: Sequence[str]) -> str:
+    """Write a self-contained repro directory; returns its id."""
+    data = json.dumps({"block": _block_kind(cfg), "config": cfg.to_dict()}, sort_keys=True)
+    digest = hashlib.sha256(data.encode() + x.tobytes()).hexdigest()[:12]
+    fid = f"{_block_kind(cfg).lower()}-{digest}"
+    d = out / "failures" / fid
+    d.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(d / "config.json", json.loads(data))
+    np.save(d / "inputs.npy", x)
+    if ready is not None:
+        np.save(d / "ready.npy", ready)
+    write_json_atomic(d / "mismatch.json", [m.to_dict() for m in mismatches])
+    (d / "repro.sh").write_text(f"#!/bin/sh\n# replays this failure through {','.join(levels)}\n"
+                                f"qsim fuzz --replay {d} --levels {','.join(levels)}\n")
+    return fid
+
+
+def load_block(config_json: Path) -> Any:
+    """The block config saved by :func:`save_failure`."""
+    from qsim import models
+
+    data = json.loads(config_json.read_text())
+    return getattr(models, data["block"]).from_dict(data["config"])
+
+
+def run_campaign(out: Path, minutes: float, seed: int, levels: Sequence[str],
+                 resume: bool = False, on_example: Optional[Callable[[dict[str, Any]], None]]
+                 = None, max_rounds: Optional[int] = None) -> CampaignSummary:
+    """Fuzz until ``minutes`` have passed (or ``max_rounds`` rounds); returns the summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    log = out / "campaign.jsonl"
+    done = _done_rounds(log, seed) if resume else set()
+    db = DirectoryBasedExampleDatabase(str(out / "hypothesis-db"))
+    deadline = time.monotonic() + 60.0 * minutes
+    summary = CampaignSummary(levels=list(levels))
+    r = 0
+    while time.monotonic() < deadline and (max_rounds is None or r < max_rounds):
+        if r in done:
+            summary.skipped_rounds += 1
+            r += 1
+            continue
+        _run_round(out, log, db, seed, r, deadline, levels, summary, on_example)
+        _append(log, {"event": "round done", "seed": seed, "round": r})
+        summary.rounds += 1
+        r += 1
+    return summary
+
+
+def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: float,
+               levels: Sequence[str], summary: CampaignSummary,
+               on_example: Optional[Callable[[dict[str, Any]], None]]) -> None:
+    last_fail: dict[str, Any] = {}
+
+    @hyp_seed(seed * 1000 + rnd)
+    @settings(max_examples=EXAMPLES_PER_ROUND, database=db, deadline=None, derandomize=False,
+              suppress_health_check=list(HealthCheck), print_blob=False,
+              phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink])
+    @given(cfg=any_block, frames=st.integers(1, 3), data_seed=st.integers(0, 2**32 - 1),
+           p_stall=st.sampled_from([0.0, 0.3, 0.5]))
+    def one(cfg: Any, frames: int, data_seed: int, p_stall: float) -> None:
+        assume(time.monotonic() < deadline)
+        rng = np.random.default_rng(data_seed)
+        x = rand_values(rng, cfg.idt, (frames, *cfg.in_frame_shape))
+        ready = (rng.random(4 * frames * max(cfg.schedule.steps, 1) + 64) >= p_stall)
+        t0 = time.monotonic()
+        try:
+            res = check_block(cfg, x, levels, seed=seed, ready=ready, out_dir=str(out / "sim"))
+        except Exception as exc:  # a crash is a finding too: shrink and keep it
+            crash = Mismatch("block", "campaign", "model", f"crash: {type(exc).__name__}: "
+                             f"{exc}")
+            _append(log, {"event": "example", "seed": seed, "round": rnd,
+                          "block": _block_kind(cfg), "config": _short(cfg), "pass": False,
+                          "crash": traceback.format_exc()})
+            last_fail.update(cfg=cfg, x=x, ready=ready, mm=[crash])
+            raise AssertionError(crash.describe()) from None
+        rec = {"event": "example", "seed": seed, "round": rnd, "block": _block_kind(cfg),
+               "config": _short(cfg), "frames": frames, "p_stall": p_stall,
+               "levels": sorted(res.levels), "skipped": res.skipped,
+               "pass": not res.mismatches, "seconds": round(time.monotonic() - t0, 3)}
+        _append(log, rec)
+        summary.tried += 1
+        if on_example:
+            on_example(rec)
+        if res.mismatches:
+            last_fail.update(cfg=cfg, x=x, ready=ready, mm=res.mismatches)
+            raise AssertionError(res.mismatches[0].describe())
+
+    try:
+        one()
+    except AssertionError:
+        if last_fail:  # hypothesis re-runs the shrunk example last: that is what we keep
+            fid = save_failure(out, last_fail["cfg"], last_fail["x"], last_fail["ready"],
+                               last_fail["mm"], levels)
+            summary.failures.append(fid)
+            _append(log, {"event": "failure", "seed": seed, "round": rnd, "id": fid,
+                          "mismatch": last_fail["mm"][0].describe()})
+
+
+def _short(cfg: Any) -> dict[str, Any]:
+    """The config without its (large) weight/threshold arrays, for the log."""
+    return {k: v for k, v in cfg.to_dict().items() if k not in ("weights", "thresholds")}

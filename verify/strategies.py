@@ -1,0 +1,126 @@
+"""Hypothesis strategies for qsim block configs and valid/ready patterns (tests and `qsim fuzz`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from qonnx.core.datatype import DataType
+
+from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+
+INT_TYPES = [f"INT{n}" for n in range(2, 9)] + [f"UINT{n}" for n in range(2, 9)]
+ALL_TYPES = ["BIPOLAR", "BINARY"] + INT_TYPES
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def rand_values(rng: np.random.Generator, dt: Any, shape: Any) -> np.ndarray:
+    """Uniform random values of datatype dt (BIPOLAR: {-1, +1})."""
+    dt = DataType[dt] if isinstance(dt, str) else dt
+    if dt == DataType["BIPOLAR"]:
+        return rng.integers(0, 2, shape) * 2 - 1
+    return rng.integers(int(dt.min()), int(dt.max()) + 1, shape)
+
+
+def rand_thresholds(rng: np.random.Generator, channels: int, steps: int, lo: int,
+                    hi: int) -> np.ndarray:
+    """(channels, steps) ascending integers in [lo-1, hi+1] (ties allowed)."""
+    t = rng.integers(lo - 1, hi + 2, (channels, steps))
+    return np.sort(t, axis=1)
+
+
+def out_type_for(steps_bits: int, signed: bool) -> tuple[str, int, int]:
+    """(odt, steps, act_val) for an n-bit activation."""
+    if signed:
+        return f"INT{steps_bits}", 2**steps_bits - 1, -(2 ** (steps_bits - 1))
+    return f"UINT{steps_bits}", 2**steps_bits - 1, 0
+
+
+@st.composite
+def mvtu_configs(draw: Any, max_dim: int = 12) -> MVTU:
+    mw = draw(st.integers(1, max_dim))
+    mh = draw(st.integers(1, max_dim))
+    pe = draw(st.sampled_from(divisors(mh)))
+    simd = draw(st.sampled_from(divisors(mw)))
+    xnor = draw(st.booleans())
+    if xnor:
+        idt = wdt = draw(st.sampled_from(["BIPOLAR", "BINARY"]))
+    else:
+        idt, wdt = draw(st.sampled_from(ALL_TYPES)), draw(st.sampled_from(ALL_TYPES))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    w = rand_values(rng, wdt, (mw, mh))
+    kind = draw(st.sampled_from(["none", "bipolar", "multi"]))
+    base = MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w, binary_xnor=xnor)
+    if kind == "none":
+        return base
+    lo, hi = base.acc_range
+    if kind == "bipolar":
+        t = rand_thresholds(rng, mh, 1, lo, hi)
+        return MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
+                    binary_xnor=xnor, odt="BIPOLAR", thresholds=t)
+    odt, steps, act = out_type_for(draw(st.integers(1, 3)) + 1, draw(st.booleans()))
+    t = rand_thresholds(rng, mh, steps, lo, hi)
+    return MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w, binary_xnor=xnor,
+                odt=odt, thresholds=t, act_val=act)
+
+
+@st.composite
+def thresholding_configs(draw: Any) -> Thresholding:
+    c = draw(st.integers(1, 12))
+    pe = draw(st.sampled_from(divisors(c)))
+    idt = draw(st.sampled_from(INT_TYPES))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    lo, hi = int(DataType[idt].min()), int(DataType[idt].max())
+    if draw(st.booleans()):
+        return Thresholding(channels=c, pe=pe, idt=idt, odt="BIPOLAR",
+                            thresholds=rand_thresholds(rng, c, 1, lo, hi))
+    odt, steps, act = out_type_for(draw(st.integers(1, 3)) + 1, draw(st.booleans()))
+    rows = 1 if draw(st.booleans()) else c
+    return Thresholding(channels=c, pe=pe, idt=idt, odt=odt, act_val=act,
+                        thresholds=rand_thresholds(rng, rows, steps, lo, hi))
+
+
+@st.composite
+def swg_configs(draw: Any) -> SlidingWindow:
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    h = draw(st.integers((kh - 1) * dh + 1, 7))
+    w = draw(st.integers((kw - 1) * dw + 1, 7))
+    c = draw(st.integers(1, 6))
+    return SlidingWindow(ifm_dim=(h, w), channels=c, kernel=(kh, kw),
+                         stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+                         dilation=(dh, dw), simd=draw(st.sampled_from(divisors(c))),
+                         idt=draw(st.sampled_from(ALL_TYPES)), depthwise=draw(st.booleans()))
+
+
+@st.composite
+def maxpool_configs(draw: Any) -> MaxPool:
+    kh, kw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    h, w = kh * draw(st.integers(1, 3)), kw * draw(st.integers(1, 3))
+    c = draw(st.integers(1, 6))
+    return MaxPool(ifm_dim=(h, w), channels=c, kernel=(kh, kw),
+                   pe=draw(st.sampled_from(divisors(c))), idt=draw(st.sampled_from(ALL_TYPES)))
+
+
+any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs())
+
+
+@st.composite
+def patterns(draw: Any, n_in: int, horizon: int) -> tuple[list[int], list[bool]]:
+    """(offer cycles for n_in words, ready per cycle for horizon cycles)."""
+    p_idle = draw(st.sampled_from([0.0, 0.3, 0.5, 0.9]))
+    p_stall = draw(st.sampled_from([0.0, 0.3, 0.5, 0.9]))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    gaps = rng.geometric(1 - p_idle, n_in) - 1 if p_idle else np.zeros(n_in, dtype=int)
+    offer = np.cumsum(gaps).tolist()
+    ready = (rng.random(horizon) >= p_stall).tolist()
+    if draw(st.booleans()):  # a long burst of stall
+        start, length = draw(st.integers(0, horizon)), draw(st.integers(1, 60))
+        ready[start:start + length] = [False] * len(ready[start:start + length])
+    return offer, ready
