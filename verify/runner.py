@@ -131,7 +131,16 @@ def _compare_trips(result: VerifyResult, layer: str, level: str, block: Any, run
 
 
 def _expected_trips(block: Any, run: Any) -> int:
+    """The HLS kernels' pipelined-loop iterations (hls/qsim/*.hpp headers): one per engine
+    step for MVTU, Thresholding and MaxPool; the SlidingWindow loop also reads input in its
+    iterations, so it runs until the last input word is read and the last output word
+    written: the stall-free cycle model's ``max(accept[-1], step[-1]) + 1``."""
+    from qsim.models import SlidingWindow
+
     frames = int(np.prod(run.output.shape)) // int(np.prod(block.out_frame_shape))
+    if isinstance(block, SlidingWindow):
+        trace = block.cycles(frames)
+        return max(int(trace.accept[-1]), int(trace.step[-1])) + 1
     return frames * int(block.schedule.steps)
 
 

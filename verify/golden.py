@@ -1,0 +1,191 @@
+"""Golden regression vectors: inputs, every layer's output and cycle figures, recorded once by
+``make golden`` and compared exactly on every test run, so a change that moves every level
+together is still caught.
+
+Each case writes ``golden/<name>.npz`` (arrays) and ``golden/<name>.json`` (config, seed, qsim
+version, array index). ``make golden`` (``python -m qsim.verify.golden --write``) is the only
+writer; the tests only read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from qsim import __version__
+from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+
+from .blockcheck import block_design
+from .report import write_json_atomic
+from .strategies import rand_thresholds, rand_values
+
+__all__ = ["CASES", "GOLDEN_DIR", "Case", "compute", "load_case", "write_case"]
+
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A golden case: ``build(seed)`` returns (design, integer inputs, config description)."""
+
+    name: str
+    build: Callable[[int], tuple[Any, np.ndarray, dict[str, Any]]]
+    seed: int = 0
+    slow: bool = False  # excluded from the default test run (still written by make golden)
+
+
+def _block_case(make: Callable[[np.random.Generator], Any], frames: int
+                ) -> Callable[[int], tuple[Any, np.ndarray, dict[str, Any]]]:
+    def build(seed: int) -> tuple[Any, np.ndarray, dict[str, Any]]:
+        rng = np.random.default_rng(seed)
+        cfg = make(rng)
+        x = rand_values(rng, cfg.idt, (frames, *cfg.in_frame_shape))
+        return block_design(cfg), x, {"block": type(cfg).__name__, "config": cfg.to_dict()}
+    return build
+
+
+def _mvtu(act: str, wdt: str, idt: str, pe: int, simd: int) -> Callable[[Any], MVTU]:
+    def make(rng: np.random.Generator) -> MVTU:
+        w = rand_values(rng, wdt, (16, 16))
+        kw = dict(mw=16, mh=16, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
+                  binary_xnor=idt == wdt == "BIPOLAR")
+        if act == "none":
+            return MVTU(**kw)
+        lo, hi = MVTU(**kw).acc_range
+        if act == "BIPOLAR":
+            return MVTU(**kw, odt="BIPOLAR", thresholds=rand_thresholds(rng, 16, 1, lo, hi))
+        return MVTU(**kw, odt="INT4", act_val=-8, thresholds=rand_thresholds(rng, 16, 15, lo, hi))
+    return make
+
+
+CASES: list[Case] = [
+    Case("mvtu_int4_int4_int4_pe4_simd8", _block_case(_mvtu("INT4", "INT4", "INT4", 4, 8), 6)),
+    Case("mvtu_xnor_bipolar_pe2_simd16", _block_case(_mvtu("BIPOLAR", "BIPOLAR", "BIPOLAR", 2,
+                                                            16), 6)),
+    Case("mvtu_noact_int4_bipolar_pe16_simd1", _block_case(_mvtu("none", "INT4", "BIPOLAR", 16,
+                                                                  1), 6)),
+    Case("thresholding_int8_uint2_pe4", _block_case(lambda r: Thresholding(
+        channels=8, pe=4, idt="INT8", odt="UINT2",
+        thresholds=rand_thresholds(r, 8, 3, -128, 127)), 10)),
+    Case("swg_k3x2_s2x1_d1x2_simd2", _block_case(lambda r: SlidingWindow(
+        ifm_dim=(7, 8), channels=4, kernel=(3, 2), stride=(2, 1), dilation=(1, 2), simd=2,
+        idt="UINT3"), 2)),
+    Case("swg_depthwise_k3_simd2", _block_case(lambda r: SlidingWindow(
+        ifm_dim=5, channels=4, kernel=3, simd=2, idt="INT4", depthwise=True), 2)),
+    Case("maxpool_k2_pe2_bipolar", _block_case(lambda r: MaxPool(
+        ifm_dim=6, channels=4, kernel=2, pe=2, idt="BIPOLAR"), 2)),
+    Case("maxpool_k3x1_int5", _block_case(lambda r: MaxPool(
+        ifm_dim=(6, 4), channels=3, kernel=(3, 1), pe=3, idt="INT5"), 2)),
+]
+
+
+def _ready_pattern(seed: int, length: int) -> np.ndarray:
+    """The backpressure pattern recorded with a case: ready with probability 0.7."""
+    return np.random.default_rng(seed + 1).random(length) >= 0.3
+
+
+def compute(design: Any, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Model outputs of every layer plus, per layer, the cycle model's transfer cycles for the
+    stall-free run and for the case's backpressure pattern (layer fed from cycle 0)."""
+    arrays: dict[str, np.ndarray] = {"inputs": np.asarray(x)}
+    outs = design.run_layers(x)
+    cur = np.asarray(x)
+    for layer in design.layers:
+        arrays[f"out/{layer.name}"] = outs[layer.name]
+        b = layer.block
+        if hasattr(b, "cycles"):
+            frames = int(np.prod(cur.shape)) // int(np.prod(b.in_frame_shape))
+            arrays[f"transfer/{layer.name}"] = b.cycles(frames).transfer
+            ready = _ready_pattern(seed, 4 * frames * max(b.schedule.steps, b.out_words) + 64)
+            arrays[f"transfer_bp/{layer.name}"] = b.cycles(frames, ready=ready).transfer
+        cur = outs[layer.name]
+    return arrays
+
+
+def write_case(case: Case, out_dir: Path = GOLDEN_DIR) -> Path:
+    design, x, config = case.build(case.seed)
+    arrays = compute(design, x, case.seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    npz = out_dir / f"{case.name}.npz"
+    np.savez_compressed(npz, **{k.replace("/", "__"): v for k, v in arrays.items()})
+    meta = {"case": case.name, "seed": case.seed, "qsim_version": __version__,
+            "layers": [la.name for la in design.layers], "arrays": sorted(arrays),
+            "written_by": "make golden", **config}
+    write_json_atomic(out_dir / f"{case.name}.json", meta)
+    return npz
+
+
+def load_case(case: Case, out_dir: Path = GOLDEN_DIR) -> Optional[dict[str, np.ndarray]]:
+    """The stored arrays of ``case`` (None if it was never written)."""
+    npz = out_dir / f"{case.name}.npz"
+    if not npz.exists():
+        return None
+    with np.load(npz) as data:
+        return {k.replace("__", "/"): data[k] for k in data.files}
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description="write the golden vectors (make golden)")
+    ap.add_argument("--write", action="store_true", help="(re)write every case")
+    ap.add_argument("--only", help="comma-separated case names")
+    args = ap.parse_args(argv)
+    only = set(args.only.split(",")) if args.only else None
+    if not args.write:
+        ap.error("nothing to do: pass --write (golden vectors change only through make golden)")
+    for case in CASES:
+        if only and case.name not in only:
+            continue
+        print(f"golden: {case.name} -> {write_case(case)}")
+    index = {c.name: json.loads((GOLDEN_DIR / f"{c.name}.json").read_text())["seed"]
+             for c in CASES if (GOLDEN_DIR / f"{c.name}.json").exists()}
+    write_json_atomic(GOLDEN_DIR / "index.json", {"qsim_version": __version__, "cases": index})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def design_from_meta(meta: dict[str, Any]) -> Any:
+    """Rebuild a block case's design from its stored config (no generator code involved)."""
+    from qsim import models
+
+    cfg = getattr(models, meta["block"]).from_dict(meta["config"])
+    return block_design(cfg)
+
+
+def check_case(case: Case, levels: list[str], out_dir: Path = GOLDEN_DIR) -> list[str]:
+    """Every problem found comparing ``levels`` with the stored vectors ([] when all agree)."""
+    from .levels import Context
+    from .runner import run_levels
+
+    stored = load_case(case, out_dir)
+    if stored is None:
+        return [f"golden case {case.name!r} was never written: run `make golden`"]
+    meta = json.loads((out_dir / f"{case.name}.json").read_text())
+    design = design_from_meta(meta) if "block" in meta else case.build(meta["seed"])[0]
+    x = stored["inputs"]
+    problems: list[str] = []
+    fresh = compute(design, x, int(meta["seed"]))
+    for key, want in stored.items():  # the model and its cycle model
+        if key not in fresh or not np.array_equal(fresh[key], want):
+            problems.append(f"{case.name}: model {key} differs from golden")
+    block_levels = [lv for lv in levels if lv != "model"]
+    if block_levels:
+        res = run_levels(design, x, block_levels, Context(seed=int(meta["seed"])))
+        problems += [f"{case.name}: level {k} skipped: {v}" for k, v in res.skipped.items()]
+        for lv, lr in res.levels.items():
+            for layer, run in lr.layers.items():
+                if not np.array_equal(run.output, stored[f"out/{layer}"]):
+                    problems.append(f"{case.name}: {lv} output of {layer!r} differs from golden")
+                if run.transfer is not None and not np.array_equal(
+                        run.transfer, stored[f"transfer/{layer}"]):
+                    problems.append(f"{case.name}: {lv} cycles of {layer!r} differ from golden")
+        problems += [m.describe() for m in res.mismatches]
+    return problems
