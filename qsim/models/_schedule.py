@@ -29,7 +29,6 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
-from qsim.errors import SimulationError
 from qsim.models._dtypes import IntArray
 
 __all__ = ["CycleTrace", "Schedule", "simulate"]
@@ -90,17 +89,6 @@ class CycleTrace:
         return int(self.transfer[-1]) + 1 if self.transfer.size else 0
 
 
-def _next_ready_table(ready: Optional[npt.ArrayLike]) -> list[int]:
-    """nr[t] = first cycle >= t in which ``ready`` is high; cycles past the pattern are ready."""
-    if ready is None:
-        return []
-    r = np.asarray(ready, dtype=bool)
-    n = r.shape[0]
-    idx = np.where(r, np.arange(n), n)
-    # reverse running minimum: (n,) -> (n,)
-    return [int(v) for v in np.minimum.accumulate(idx[::-1])[::-1]]
-
-
 def simulate(sched: Schedule, frames: int, offer: Optional[npt.ArrayLike] = None,
              ready: Optional[npt.ArrayLike] = None, owner: str = "block") -> CycleTrace:
     """Run the cycle model of ``sched`` over ``frames`` frames.
@@ -112,63 +100,10 @@ def simulate(sched: Schedule, frames: int, offer: Optional[npt.ArrayLike] = None
         holds valid until the word is accepted). None: every word is offered from cycle 0.
     ready
         Downstream ready per cycle (bool array); cycles past its end are ready. None: always.
+
+    A single block is a one-stage pipeline: :func:`qsim.models.pipeline.simulate_pipeline`
+    evaluates the recurrences above for chains of any length.
     """
-    n_in, n_out, K = sched.n_in, sched.n_out, sched.steps
-    tot_in, tot_steps, tot_out = frames * n_in, frames * K, frames * n_out
-    offers = [0] * tot_in if offer is None else [int(v) for v in np.asarray(offer).ravel()]
-    if len(offers) != tot_in:
-        raise SimulationError(f"{owner}: offer has {len(offers)} entries, expected "
-                              f"{tot_in} ({frames} frames x {n_in} input words)")
-    nr = _next_ready_table(ready)
-    n_nr = len(nr)
-    need_l = sched.need.tolist()
-    prod_l = sched.produces.tolist()
-    cum_free = np.cumsum(sched.frees)  # (steps,) words freed by the end of step k
-    cap = sched.capacity
+    from qsim.models.pipeline import Stage, simulate_pipeline
 
-    def free_step(i: int) -> int:
-        """Global step after which word i fits in the input buffer (-1: fits at once)."""
-        target = i + 1 - cap
-        if target <= 0:
-            return -1
-        f = (target - 1) // n_in
-        return f * K + int(np.searchsorted(cum_free, target - f * n_in, side="left"))
-
-    acc: list[int] = []
-    stp: list[int] = []
-    xfr: list[int] = []
-
-    def accept_upto(j: int, k: int) -> None:
-        while len(acc) <= j:
-            i = len(acc)
-            t = offers[i] if i == 0 else max(offers[i], acc[-1] + 1)
-            fs = free_step(i)
-            if fs >= k:
-                raise SimulationError(f"{owner}: deadlock: input word {i} waits for step {fs} "
-                                      f"but step {k} waits for input word {j}")
-            if fs >= 0:
-                t = max(t, stp[fs] + 1)
-            acc.append(t)
-
-    last_s = -1
-    for k in range(tot_steps):
-        f, kl = divmod(k, K)
-        t = last_s + 1
-        nd = need_l[kl]
-        if nd >= 0:
-            j = f * n_in + nd
-            accept_upto(j, k)
-            t = max(t, acc[j] + 1)
-        if prod_l[kl]:
-            if xfr:
-                t = max(t, xfr[-1])
-            stp.append(t)
-            u = max(t + 1, xfr[-1] + 1) if xfr else t + 1
-            xfr.append(nr[u] if u < n_nr else u)
-        else:
-            stp.append(t)
-        last_s = t
-    accept_upto(tot_in - 1, tot_steps)
-    assert len(xfr) == tot_out
-    return CycleTrace(np.array(acc, dtype=np.int64), np.array(stp, dtype=np.int64),
-                      np.array(xfr, dtype=np.int64))
+    return simulate_pipeline([Stage(owner, sched, frames)], offer, ready)[0]

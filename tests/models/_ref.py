@@ -144,3 +144,61 @@ class CycleSim:
                     ob_valid = True
                 step += 1
         raise RuntimeError("reference cycle simulation did not finish")
+
+
+class ChainSim:
+    """Register-level simulation of stages chained stream to stream (same skeleton as
+    CycleSim per stage). Each cycle: every stage's handshakes are computed from registers and
+    ports (``in_ready`` is a register decode, so there is no combinational loop), then every
+    register is updated at the edge."""
+
+    def __init__(self, stages: list[tuple[list[int], list[bool], list[int], int, int, int]],
+                 offer: list[int], ready: list[bool]):
+        # per stage: (need, produces, frees, n_in, capacity, frames)
+        self.stages, self.offer, self.ready = stages, offer, ready
+
+    def run(self, max_cycles: int = 200_000) -> list[list[int]]:
+        """Cycle of every word on every link (link 0 = input, last = output)."""
+        n = len(self.stages)
+        acc = [0] * n          # register: words accepted by stage j
+        freed = [0] * n
+        step = [0] * n
+        ob = [False] * n       # register: output register of stage j holds a word
+        totals = [st[5] * len(st[0]) for st in self.stages]
+        n_out = [st[5] * sum(st[1]) for st in self.stages]
+        total_in = self.stages[0][5] * self.stages[0][3]
+        links: list[list[int]] = [[] for _ in range(n + 1)]
+        for t in range(max_cycles):
+            if len(links[n]) == n_out[-1] and all(step[j] == totals[j] for j in range(n)):
+                return links
+            in_ready = [acc[j] - freed[j] < self.stages[j][4] for j in range(n)]
+            # valid into stage j: the pipeline input or stage j-1's output register
+            valid = [acc[0] < total_in and self.offer[acc[0]] <= t] + [ob[j - 1]
+                                                                       for j in range(1, n)]
+            fire_in = [valid[j] and in_ready[j] for j in range(n)]
+            out_ready = self.ready[t] if t < len(self.ready) else True
+            fire_out = [ob[j] and (fire_in[j + 1] if j + 1 < n else out_ready) for j in range(n)]
+            fire_step = []
+            for j, (need, prod, frees, n_in, _cap, frames) in enumerate(self.stages):
+                if step[j] >= totals[j]:
+                    fire_step.append(False)
+                    continue
+                f, kl = divmod(step[j], len(need))
+                have = need[kl] < 0 or f * n_in + need[kl] < acc[j]
+                room = (not prod[kl]) or (not ob[j]) or fire_out[j]
+                fire_step.append(have and room)
+            for j, (need, prod, frees, *_rest) in enumerate(self.stages):  # clock edge
+                if fire_in[j]:
+                    links[j].append(t)
+                    acc[j] += 1
+                if fire_out[j]:
+                    ob[j] = False
+                    if j + 1 == n:
+                        links[n].append(t)
+                if fire_step[j]:
+                    kl = step[j] % len(need)
+                    freed[j] += frees[kl]
+                    if prod[kl]:
+                        ob[j] = True
+                    step[j] += 1
+        raise RuntimeError("reference chain simulation did not finish")

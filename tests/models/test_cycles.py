@@ -113,15 +113,14 @@ def test_deadlock_is_reported() -> None:
     # a word needed before the buffer can ever hold it
     sched = Schedule(n_in=3, n_out=1, need=np.array([2]), produces=np.array([True]),
                      frees=np.array([3]), capacity=2)
-    with pytest.raises(SimulationError, match=r"deadlock: input word 2 waits for step 0 but "
-                                              r"step 0 waits for input word 2"):
+    with pytest.raises(SimulationError, match=r"pipeline deadlock: stage 'toy' stuck at step 0 "
+                                              r"of 1 waiting for input word 2"):
         simulate(sched, 1, owner="toy")
 
 
 def test_offer_length_is_checked() -> None:
     cfg = Thresholding(channels=2, idt="INT4", odt="BIPOLAR", thresholds=[[0]])
-    with pytest.raises(SimulationError, match=r"offer has 1 entries, expected 4 \(2 frames x "
-                                              r"2 input words\)"):
+    with pytest.raises(SimulationError, match=r"offer has 1 entries for 4 input words"):
         cfg.cycles(2, offer=[0])
 
 
