@@ -1,0 +1,1 @@
+"""Cross-level verification flows (ref, model, cppsim, rtlsim); installed as ``qsim.verify``."""
