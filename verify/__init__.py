@@ -1,1 +1,6 @@
-"""Cross-level verification flows (ref, model, cppsim, rtlsim); installed as ``qsim.verify``."""
+"""Cross-level verification flows (ref, model, cppsim, rtlsim); installed as ``qsim.verify``.
+
+Importing the package registers the built-in levels (:mod:`qsim.verify._builtin_levels`).
+"""
+
+from . import _builtin_levels  # noqa: F401  (registers ref, model, cppsim, rtlsim)

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         design = load(args.model, folding=args.folding)
         x = load_inputs(design, args.inputs, args.random, args.seed)
         unknown = [lv for lv in levels if lv not in available_levels()]
+        if not levels:
+            raise StreamError(f"--levels names no level; known: {available_levels()!r}")
         if unknown:
             raise StreamError(f"unknown level(s) {unknown!r}; known: {available_levels()!r}")
     except QsimError as exc:
