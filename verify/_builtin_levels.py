@@ -131,3 +131,65 @@ def _output_name(source: str) -> str:
     import onnx
 
     return str(onnx.load(source, load_external_data=False).graph.output[0].name)
+
+
+@register
+class RtlsimLevel(Level):
+    """The SV cores under Verilator + cocotb, node by node, all layers in one bench.
+
+    Every layer's output words, input accept cycles, output transfer cycles and the protocol
+    are checked against the block models for the chosen valid/ready patterns ("none" by
+    default; the full sweep with ``Context.sweep``)."""
+
+    name = "rtlsim"
+    description = "SystemVerilog under Verilator + cocotb (node by node)"
+    has_cycles = True
+
+    def unavailable(self) -> Optional[str]:
+        from qsim._toolchain import apply_verilator_env
+        from qsim.errors import ToolchainError
+
+        try:
+            apply_verilator_env()
+        except ToolchainError as exc:
+            return str(exc)
+        return None
+
+    def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
+             ctx: "Context", progress: Progress) -> LevelResult:
+        from qsim.rtlsim.check import run_rtl
+        from qsim.rtlsim.patterns import DEFAULT_PATTERNS
+
+        res = LevelResult(self.name)
+        layers, cfgs, inputs = [], [], []
+        for layer, xin in layer_inputs(design, x, expected):
+            if not hasattr(layer.block, "stall_free"):
+                res.notes.append(f"layer {layer.name!r}: no RTL core for "
+                                 f"{type(layer.block).__name__}; not run")
+                continue
+            frames_in = xin.reshape((-1,) + tuple(layer.block.in_frame_shape))
+            layers.append(layer)
+            cfgs.append(layer.block)
+            inputs.append(frames_in)
+        if progress:
+            progress(f"{len(cfgs)} cores in one bench")
+        patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
+        run = run_rtl(cfgs, inputs, patterns=patterns, seed=ctx.seed)
+        res.notes.append(f"patterns: {', '.join(p.name for p in patterns)}; "
+                         f"{run.report.cycles} cycles simulated")
+        for k, layer in enumerate(layers):
+            n_expect = layer.block.out_words * layer.block.frames_of(inputs[k])
+            if len(run.words[k]) != n_expect:
+                res.problems.append((layer.name, f"{len(run.words[k])} output words, expected "
+                                                 f"{n_expect}"))
+                continue
+            y = layer.block.unpack_output(run.words[k])
+            res.layers[layer.name] = LayerRun(
+                y.reshape((x.shape[0],) + tuple(layer.out_shape)),
+                transfer=np.asarray(run.transfer[k]), waveform=run.waveform)
+        owner = {la.block.owner: la.name for la in layers}
+        for problem in run.problems:
+            layer = next((n for o, n in owner.items() if problem.startswith(o)), "(bench)")
+            res.problems.append((layer, problem))
+        res.waveform = run.waveform
+        return res

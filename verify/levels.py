@@ -37,6 +37,7 @@ class Context:
     seed: int = 0
     out_dir: Optional[str] = None  # where a level may write waveforms and logs
     ready: Optional[np.ndarray] = None  # downstream ready pattern for levels with cycles
+    sweep: bool = False  # rtlsim: run the full valid/ready sweep, not only "none"
 
 
 @dataclass
@@ -58,6 +59,9 @@ class LevelResult:
     layers: dict[str, LayerRun] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    # (layer, problem) pairs a level found itself (cycles, protocol), reported as mismatches
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    waveform: Optional[str] = None
 
 
 class Level(ABC):

@@ -75,6 +75,16 @@ def run_levels(design: Any, x: np.ndarray, levels: Sequence[str], ctx: Context,
             continue
         result.levels[name] = res
         _compare(result, design, expected_run, res)
+        if level.has_cycles:  # the level compared its cycles and protocol with the model
+            bad = {layer for layer, _ in res.problems}
+            for layer in res.layers:
+                result.checks.append({"level": name, "layer": layer,
+                                      "kind": "cycles+protocol", "pass": layer not in bad})
+        for layer, problem in res.problems:
+            result.checks.append({"level": name, "layer": layer, "kind": "self-check",
+                                  "pass": False})
+            result.mismatches.append(Mismatch(layer, name, "model cycle model", problem,
+                                              waveform=res.waveform))
     if "model" in levels:
         _check_model_cycles(result, design, expected_run)
     return result

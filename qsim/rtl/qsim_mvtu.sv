@@ -1,0 +1,234 @@
+// qsim_mvtu: matrix-vector-threshold unit (FINN MVAU), PE x SIMD folded.
+//
+// Maths (W is MW x MH, as an ONNX MatMul x @ W):
+//   acc[j] = sum_i x[i] * W[i, j]                  (XNOR: popcount(xnor(x_bits, w_bits)))
+//   y[j]   = ACT_VAL + #{s : acc[j] >= T[j, s]}    (BIPOLAR odt: the bit #{...})
+//   y[j]   = acc[j] in OBITS bits                   (NTHR = 0)
+// Folding:  MH % PE == 0, MW % SIMD == 0; NF = MH/PE, SF = MW/SIMD. Output channel j = nf*PE + p.
+// Engine:   steps (nf, sf) in order, tile = nf*SF + sf. Step (0, sf) needs input word sf (the
+//           head of the 2-word input buffer), pops it and stores it in the vector buffer;
+//           steps nf > 0 replay word sf from the vector buffer. Each step adds the SIMD
+//           products of each PE to its accumulator; the step sf = SF-1 writes the thresholded
+//           PE lanes to the 1-word output register (it fires only when that register is empty
+//           or being emptied in the same cycle).
+// Latency:  first output transfer SF + 1 cycles after the first input accept (stall-free).
+// II:       NF * SF cycles per vector.
+// Model:    qsim/models/mvtu.py (MVTU.schedule, capacity 2).
+//
+//   cycle      0    1    2    3    4    5          (MW=MH=4, SIMD=PE=2: SF=NF=2)
+//   in  acc    x0   x1   .    .    x0'  x1'
+//   step       .   (0,0)(0,1)(1,0)(1,1)(0,0)'
+//   out xfr    .    .    .    y0   .    y1
+`default_nettype none
+
+module qsim_mvtu #(
+  parameter int unsigned MW       = 4,     // matrix width: input elements per vector
+  parameter int unsigned MH       = 4,     // matrix height: output elements per vector
+  parameter int unsigned PE       = 2,     // output lanes (rows computed in parallel)
+  parameter int unsigned SIMD     = 2,     // input lanes (products per PE per step)
+  parameter int unsigned IBITS    = 2,     // input element bits
+  parameter int unsigned IKIND    = 1,     // input kind: 0 unsigned/BINARY, 1 signed, 2 BIPOLAR
+  parameter int unsigned WBITS    = 2,     // weight element bits
+  parameter int unsigned WKIND    = 1,     // weight kind: 0 unsigned/BINARY, 1 signed, 2 BIPOLAR
+  parameter bit          XNOR     = 1'b0,  // XNOR-popcount mode (1-bit inputs and weights)
+  parameter int unsigned AW       = 8,     // signed accumulator width (acc, thresholds, output)
+  parameter int unsigned NTHR     = 0,     // thresholds per channel S (0: output the accumulator)
+  parameter int unsigned OBITS    = 8,     // output element bits
+  parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
+  parameter int          ACT_VAL  = 0,     // output when no threshold is passed
+  localparam int unsigned NF      = (MH / PE > 0) ? MH / PE : 1,
+  localparam int unsigned SF      = (MW / SIMD > 0) ? MW / SIMD : 1,
+  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
+  parameter logic [PE*NF*SF*SIMD*WBITS-1:0] WEIGHTS = '0,  // weight_tiles() (PE, NF*SF, SIMD)
+  parameter logic [PE*NF*TS*AW-1:0] THRESHOLDS      = '0   // threshold_tiles() (PE, NF, S)
+) (
+  input  wire logic                  clk_i,
+  input  wire logic                  rst_ni,
+  input  wire logic                  in_valid_i,
+  output      logic                  in_ready_o,
+  input  wire logic [SIMD*IBITS-1:0] in_data_i,
+  output      logic                  out_valid_o,
+  input  wire logic                  out_ready_i,
+  output      logic [PE*OBITS-1:0]   out_data_o
+);
+
+  localparam int unsigned TILES = NF * SF;
+  localparam int unsigned NFW   = (NF > 1) ? $clog2(NF) : 1;
+  localparam int unsigned SFW   = (SF > 1) ? $clog2(SF) : 1;
+  localparam int unsigned TW    = (TILES > 1) ? $clog2(TILES) : 1;
+  localparam int unsigned IW    = SIMD * IBITS;
+
+  if (MH % PE != 0) begin : gen_check_fold_mh
+    $fatal(1, "folding rule MH %% PE == 0 violated: MH=%0d, PE=%0d", MH, PE);
+  end
+  if (MW % SIMD != 0) begin : gen_check_fold_mw
+    $fatal(1, "folding rule MW %% SIMD == 0 violated: MW=%0d, SIMD=%0d", MW, SIMD);
+  end
+  if (XNOR && (IBITS != 1 || WBITS != 1)) begin : gen_check_xnor
+    $fatal(1, "qsim_mvtu: binary_xnor needs 1-bit inputs and weights");
+  end
+
+  // ---- input buffer ------------------------------------------------------------------------
+  logic          head_valid;
+  logic [IW-1:0] head_data;
+  logic          fire, pop;
+
+  qsim_ibuf #(
+    .DEPTH(2),
+    .WIDTH(IW)
+  ) u_ibuf (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .in_valid_i  (in_valid_i),
+    .in_ready_o  (in_ready_o),
+    .in_data_i   (in_data_i),
+    .head_valid_o(head_valid),
+    .head_data_o (head_data),
+    .pop_i       (pop)
+  );
+
+  // ---- step counters (nf, sf, tile = nf*SF + sf) -------------------------------------------
+  logic [NFW-1:0] nf_q;
+  logic [SFW-1:0] sf_q;
+  logic [TW-1:0]  tile_q;
+  logic           first_fold;   // nf == 0: the step reads the input buffer
+  logic           last_sf;      // sf == SF-1: the step produces an output word
+  logic           out_valid_q;
+  logic [IW-1:0]  x;            // input word of this step
+
+  assign first_fold = (nf_q == '0);
+  assign last_sf    = (sf_q == SFW'(SF - 1));
+  assign fire       = (!first_fold || head_valid) && (!last_sf || !out_valid_q || out_ready_i);
+  assign pop        = fire && first_fold;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      nf_q   <= '0;
+      sf_q   <= '0;
+      tile_q <= '0;
+    end else if (fire) begin
+      tile_q <= (tile_q == TW'(TILES - 1)) ? '0 : tile_q + TW'(1);
+      if (last_sf) begin
+        sf_q <= '0;
+        nf_q <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
+      end else begin
+        sf_q <= sf_q + SFW'(1);
+      end
+    end
+  end
+
+  // ---- vector buffer: input word sf, stored during nf = 0, replayed for nf > 0 -------------
+  if (NF > 1) begin : gen_vbuf
+    logic [IW-1:0] vbuf_q [SF];
+    always_ff @(posedge clk_i) begin
+      if (pop) begin
+        vbuf_q[sf_q] <= head_data;
+      end
+    end
+    assign x = first_fold ? head_data : vbuf_q[sf_q];
+  end else begin : gen_no_vbuf
+    assign x = head_data;
+  end
+
+  // ---- SIMD products of each PE ------------------------------------------------------------
+  // Element values as AW-bit signed numbers: UINTn/BINARY zero-extended, INTn sign-extended,
+  // BIPOLAR bit 1 = +1 and bit 0 = -1. Sums are exact: the generator sizes AW for the range.
+  function automatic logic signed [AW-1:0] ext(input logic [AW-1:0] zext, input logic sign,
+                                                input int unsigned kind, input int unsigned bits);
+    logic signed [AW-1:0] v;
+    if (kind == 2) begin
+      v = zext[0] ? AW'(1) : {AW{1'b1}};
+    end else if (kind == 1 && sign) begin
+      v = zext | ~((AW'(1) << bits) - AW'(1));
+    end else begin
+      v = zext;
+    end
+    return v;
+  endfunction
+
+  logic [SIMD*AW-1:0]  xv;        // lane s: value of input element s
+  logic [PE*AW-1:0]    acc_next;  // lane p: accumulator after this step
+  logic [PE*OBITS-1:0] act;
+
+  for (genvar s = 0; s < SIMD; s++) begin : gen_x
+    assign xv[s*AW +: AW] = ext(AW'(x[s*IBITS +: IBITS]), x[s*IBITS + IBITS - 1], IKIND, IBITS);
+  end
+
+  for (genvar p = 0; p < PE; p++) begin : gen_pe
+    logic signed [AW-1:0]  acc_q;
+    logic signed [AW-1:0]  dot;
+    logic [SIMD*WBITS-1:0] w;       // weight tile (p, tile_q)
+    logic [SIMD*AW-1:0]    wv;
+    assign w = WEIGHTS[(p * TILES + 32'(tile_q)) * SIMD * WBITS +: SIMD * WBITS];
+    for (genvar s = 0; s < SIMD; s++) begin : gen_w
+      assign wv[s*AW +: AW] = ext(AW'(w[s*WBITS +: WBITS]), w[s*WBITS + WBITS - 1], WKIND, WBITS);
+    end
+    always_comb begin
+      dot = '0;
+      for (int unsigned s = 0; s < SIMD; s++) begin
+        if (XNOR) begin
+          dot = dot + AW'({x[s * IBITS] ~^ w[s * WBITS]});  // {} : 1-bit xnor
+        end else begin
+          dot = dot + $signed(xv[s * AW +: AW]) * $signed(wv[s * AW +: AW]);
+        end
+      end
+    end
+    assign acc_next[p*AW +: AW] = ((sf_q == '0) ? AW'(0) : acc_q) + dot;
+    always_ff @(posedge clk_i) begin
+      if (fire) begin
+        acc_q <= acc_next[p*AW +: AW];
+      end
+    end
+  end
+
+  qsim_threshold #(
+    .PE        (PE),
+    .NF        (NF),
+    .AW        (AW),
+    .NTHR      (NTHR),
+    .OBITS     (OBITS),
+    .OBIPOLAR  (OBIPOLAR),
+    .ACT_VAL   (ACT_VAL),
+    .THRESHOLDS(THRESHOLDS)
+  ) u_threshold (
+    .val_i (acc_next),
+    .nf_i  (nf_q),
+    .data_o(act)
+  );
+
+  // ---- output register -----------------------------------------------------------------
+  logic [PE*OBITS-1:0] out_data_q;
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      out_valid_q <= 1'b0;
+    end else if (fire && last_sf) begin
+      out_valid_q <= 1'b1;
+    end else if (out_ready_i) begin
+      out_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (fire && last_sf) begin
+      out_data_q <= act;
+    end
+  end
+
+  assign out_valid_o = out_valid_q;
+  assign out_data_o  = out_data_q;
+
+`ifndef SYNTHESIS
+  qsim_stream_check #(.WIDTH(IW), .NAME("qsim_mvtu input")) u_check_in (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
+    .data_i(in_data_i)
+  );
+  qsim_stream_check #(.WIDTH(PE * OBITS), .NAME("qsim_mvtu output")) u_check_out (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
+    .data_i(out_data_o)
+  );
+`endif
+
+endmodule
+
+`default_nettype wire

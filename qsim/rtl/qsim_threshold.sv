@@ -1,0 +1,71 @@
+// qsim_threshold: combinational multi-threshold activation of PE lanes (DESIGN.md section 4).
+//
+//   count[p] = #{s < NTHR : val[p] >= T[p, nf, s]}           (signed AW-bit compare)
+//   y[p]     = ACT_VAL + count[p]                            (OBITS bits, two's complement)
+//   y[p]     = count[p]                                      (OBIPOLAR: the wire bit, 1 = +1)
+//   y[p]     = val[p][OBITS-1:0]                             (NTHR = 0: no thresholds)
+//
+// Thresholds are packed as THRESHOLDS[((p*NF + nf)*NTHR + s)*AW +: AW], i.e. the
+// (PE, NF, S) array of the Python config's threshold_tiles(). Used inside qsim_mvtu and
+// qsim_thresholding; purely combinational (the callers register its output).
+`default_nettype none
+
+module qsim_threshold #(
+  parameter int unsigned PE       = 1,     // lanes
+  parameter int unsigned NF       = 1,     // threshold sets per lane (selected by nf_i)
+  parameter int unsigned AW       = 8,     // signed width of values and thresholds
+  parameter int unsigned NTHR     = 1,     // thresholds per channel S (0: pass val through)
+  parameter int unsigned OBITS    = 8,     // output bits per lane
+  parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output (NTHR = 1, ACT_VAL = 0)
+  parameter int          ACT_VAL  = 0,     // output when no threshold is passed
+  localparam int unsigned NFW     = (NF > 1) ? $clog2(NF) : 1,
+  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
+  parameter logic [PE*NF*TS*AW-1:0] THRESHOLDS = '0  // (PE, NF, S) thresholds, AW bits each
+) (
+  input  wire logic [PE*AW-1:0]    val_i,   // lane p in [(p+1)*AW-1 : p*AW]
+  input  wire logic [NFW-1:0]      nf_i,    // threshold set (output fold) of this word
+  output      logic [PE*OBITS-1:0] data_o   // lane p in [(p+1)*OBITS-1 : p*OBITS]
+);
+
+  localparam int unsigned CNTW = $clog2(TS + 1);  // bits of a threshold count
+
+  if (NTHR == 0) begin : gen_pass
+    if (OBITS > AW) begin : gen_check_width
+      $fatal(1, "qsim_threshold: OBITS <= AW violated without thresholds");
+    end
+    for (genvar p = 0; p < PE; p++) begin : gen_lane
+      assign data_o[p*OBITS +: OBITS] = val_i[p*AW +: OBITS];
+    end
+    logic unused_nf, unused_val;
+    logic [PE*NF*TS*AW-1:0] unused_thresholds;
+    assign unused_nf         = ^nf_i;
+    assign unused_val        = ^val_i;  // the sign bit above OBITS is dropped
+    assign unused_thresholds = THRESHOLDS;
+  end else begin : gen_thr
+    if (OBIPOLAR && (NTHR != 1 || ACT_VAL != 0)) begin : gen_check_bipolar
+      $fatal(1, "qsim_threshold: a BIPOLAR odt needs exactly 1 threshold and act_val=0");
+    end
+    for (genvar p = 0; p < PE; p++) begin : gen_lane
+      logic signed [AW-1:0] val;
+      logic [CNTW-1:0]      count;
+      assign val = val_i[p*AW +: AW];
+      always_comb begin
+        count = '0;
+        for (int unsigned s = 0; s < NTHR; s++) begin
+          if (val >= $signed(THRESHOLDS[((p * NF + 32'(nf_i)) * NTHR + s) * AW +: AW])) begin
+            count = count + CNTW'(1);
+          end
+        end
+      end
+      if (OBIPOLAR) begin : gen_bipolar
+        assign data_o[p*OBITS +: OBITS] = OBITS'(count);
+      end else begin : gen_int
+        // modulo 2**OBITS: exact, as the config checks ACT_VAL + NTHR fits the odt
+        assign data_o[p*OBITS +: OBITS] = OBITS'(ACT_VAL) + OBITS'(count);
+      end
+    end
+  end
+
+endmodule
+
+`default_nettype wire

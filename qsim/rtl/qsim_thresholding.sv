@@ -1,0 +1,140 @@
+// qsim_thresholding: per-channel multi-threshold (FINN Thresholding_Batch), PE channels/word.
+//
+// Maths:    y[c] = ACT_VAL + #{s : x[c] >= T[c, s]}      (BIPOLAR odt: the bit #{...})
+// Folding:  C % PE == 0; NF = C / PE words per frame; channel c = nf*PE + p sits in lane p.
+// Engine:   2-word input buffer (qsim_ibuf), one step per input word (counter nf), each step
+//           pops its word and writes the 1-word output register. A step fires in cycle t iff
+//           its word was accepted before t and the output register is empty or being emptied.
+// Latency:  2 cycles from accept to transfer.   II: 1 word per cycle.
+// Model:    qsim/models/thresholding.py (Thresholding.schedule, capacity 2).
+//
+//   cycle      0    1    2    3
+//   in  acc    w0   w1   w2   w3
+//   step       .    w0   w1   w2
+//   out xfr    .    .    y0   y1
+`default_nettype none
+
+module qsim_thresholding #(
+  parameter int unsigned C        = 4,     // channels per frame
+  parameter int unsigned PE       = 2,     // channels per word
+  parameter int unsigned IBITS    = 4,     // input element bits
+  parameter int unsigned IKIND    = 1,     // input kind: 0 unsigned, 1 signed, 2 BIPOLAR
+  parameter int unsigned AW       = 5,     // signed compare width (holds inputs and thresholds)
+  parameter int unsigned NTHR     = 1,     // thresholds per channel S
+  parameter int unsigned OBITS    = 1,     // output element bits
+  parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
+  parameter int          ACT_VAL  = 0,     // output when no threshold is passed
+  localparam int unsigned NF      = (C / PE > 0) ? C / PE : 1,
+  parameter logic [PE*NF*NTHR*AW-1:0] THRESHOLDS = '0  // threshold_tiles() (PE, NF, S)
+) (
+  input  wire logic                clk_i,
+  input  wire logic                rst_ni,
+  input  wire logic                in_valid_i,
+  output      logic                in_ready_o,
+  input  wire logic [PE*IBITS-1:0] in_data_i,
+  output      logic                out_valid_o,
+  input  wire logic                out_ready_i,
+  output      logic [PE*OBITS-1:0] out_data_o
+);
+
+  localparam int unsigned NFW = (NF > 1) ? $clog2(NF) : 1;
+
+  if (C % PE != 0) begin : gen_check_fold
+    $fatal(1, "folding rule C %% PE == 0 violated: C=%0d, PE=%0d", C, PE);
+  end
+  if (NTHR < 1) begin : gen_check_nthr
+    $fatal(1, "qsim_thresholding: NTHR >= 1 violated");
+  end
+
+  // ---- input buffer ------------------------------------------------------------------------
+  logic                head_valid;
+  logic [PE*IBITS-1:0] head_data;
+  logic                fire;
+
+  qsim_ibuf #(
+    .DEPTH(2),
+    .WIDTH(PE * IBITS)
+  ) u_ibuf (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .in_valid_i  (in_valid_i),
+    .in_ready_o  (in_ready_o),
+    .in_data_i   (in_data_i),
+    .head_valid_o(head_valid),
+    .head_data_o (head_data),
+    .pop_i       (fire)
+  );
+
+  // ---- engine: one step per word --------------------------------------------------------
+  logic                out_valid_q;
+  logic [PE*OBITS-1:0] out_data_q;
+  logic [NFW-1:0]      nf_q;
+  logic [PE*AW-1:0]    val;
+  logic [PE*OBITS-1:0] act;
+
+  assign fire = head_valid && (!out_valid_q || out_ready_i);
+
+  for (genvar p = 0; p < PE; p++) begin : gen_decode
+    logic [IBITS-1:0] b;
+    assign b = head_data[p*IBITS +: IBITS];
+    if (IKIND == 2) begin : gen_bipolar
+      assign val[p*AW +: AW] = b[0] ? AW'(1) : {AW{1'b1}};
+    end else if (IKIND == 1) begin : gen_signed
+      assign val[p*AW +: AW] = AW'($signed(b));
+    end else begin : gen_unsigned
+      assign val[p*AW +: AW] = AW'(b);
+    end
+  end
+
+  qsim_threshold #(
+    .PE        (PE),
+    .NF        (NF),
+    .AW        (AW),
+    .NTHR      (NTHR),
+    .OBITS     (OBITS),
+    .OBIPOLAR  (OBIPOLAR),
+    .ACT_VAL   (ACT_VAL),
+    .THRESHOLDS(THRESHOLDS)
+  ) u_threshold (
+    .val_i (val),
+    .nf_i  (nf_q),
+    .data_o(act)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      out_valid_q <= 1'b0;
+      nf_q        <= '0;
+    end else begin
+      if (fire) begin
+        out_valid_q <= 1'b1;
+        nf_q        <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
+      end else if (out_ready_i) begin
+        out_valid_q <= 1'b0;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (fire) begin
+      out_data_q <= act;
+    end
+  end
+
+  assign out_valid_o = out_valid_q;
+  assign out_data_o  = out_data_q;
+
+`ifndef SYNTHESIS
+  qsim_stream_check #(.WIDTH(PE * IBITS), .NAME("qsim_thresholding input")) u_check_in (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
+    .data_i(in_data_i)
+  );
+  qsim_stream_check #(.WIDTH(PE * OBITS), .NAME("qsim_thresholding output")) u_check_out (
+    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
+    .data_i(out_data_o)
+  );
+`endif
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,65 @@
+"""The RTL checks catch what they claim to: a wrong output word and a wrong cycle each raise
+MismatchError naming the block, word, lane, values, cycle and a VCD waveform that exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from qsim.errors import MismatchError
+from qsim.models import CycleTrace, Schedule, simulate
+from qsim.rtlsim import DataWidthConverter, Fifo, Pattern, verify_rtl
+
+pytestmark = pytest.mark.rtlsim
+
+CFGS = [Fifo(depth=2, width=6, name="f0"), DataWidthConverter(in_width=8, out_width=4,
+                                                              name="d0")]
+PATTERNS = (Pattern("p0.3", p_idle=0.3, p_stall=0.3),)
+
+
+def _waveform(msg: str) -> Path:
+    found = re.search(r"waveform: '([^']+)'", msg)
+    assert found, msg
+    return Path(found.group(1))
+
+
+def test_wrong_word_is_reported_with_lane_and_waveform(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = DataWidthConverter.transform
+
+    def corrupt(self: DataWidthConverter, words: Any) -> list[int]:
+        out = good(self, words)
+        out[3] ^= 0b0100
+        return out
+
+    monkeypatch.setattr(DataWidthConverter, "transform", corrupt)
+    with pytest.raises(MismatchError, match=r"DataWidthConverter 'd0' \(instance i1\), run "
+                       r"'p0.3': output word 3 lane 0: expected 0x[0-9a-f]+ got 0x[0-9a-f]+ "
+                       r"\(word expected .*\) at cycle \d+") as exc:
+        verify_rtl(CFGS, frames=3, patterns=PATTERNS)
+    assert _waveform(str(exc.value)).is_file()
+
+
+def test_wrong_cycle_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def deeper(self: Fifo, frames: int, offer: Optional[npt.ArrayLike] = None,
+               ready: Optional[npt.ArrayLike] = None) -> CycleTrace:
+        s = self.schedule
+        wrong = Schedule(n_in=1, n_out=1, need=s.need, produces=s.produces, frees=s.frees,
+                         capacity=self.depth + 1)
+        return simulate(wrong, frames, offer, ready)
+
+    monkeypatch.setattr(Fifo, "cycles", deeper)
+    stall = (Pattern("stall", p_stall=0.9),)
+    with pytest.raises(MismatchError, match=r"Fifo 'f0' \(instance i0\), run 'stall': (accept|"
+                       r"transfer) of word \d+ at cycle \d+, cycle model says \d+"):
+        verify_rtl(CFGS, frames=12, patterns=stall)
+
+
+def test_models_agree_without_faults() -> None:
+    report = verify_rtl(CFGS, frames=12, patterns=PATTERNS + (Pattern("none"),))
+    assert report.instances == 2 and report.cycles > 0
+    assert np.isfinite(report.sim_seconds)

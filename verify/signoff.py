@@ -1,0 +1,85 @@
+"""``qsim signoff``: the whole checklist before a bitstream, bound into a manifest.
+
+Checklist (every item must pass):
+
+1. all levels (ref, model, cppsim, rtlsim) agree bit-exactly on N vectors at every layer;
+2. rtlsim is cycle-exact with the cycle model under a backpressure sweep (none, random
+   idle/stall 0.3 and 0.5, long bursts), with no protocol assertion fired;
+3. the generated RTL of every layer lints clean (``verilator --lint-only -Wall``).
+
+The manifest binds the SHA-256 of the model, the folding, every generated RTL/HLS file and
+the report. :func:`require_signoff` is the gate that anything building a bitstream calls: it
+refuses unless a passing manifest matches the model and folding it is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+from qsim import __version__
+from qsim.errors import QsimError
+
+from .report import write_json_atomic
+
+__all__ = ["SignoffError", "manifest_path", "require_signoff", "write_manifest"]
+
+MANIFEST = "manifest.json"
+
+
+class SignoffError(QsimError):
+    """No passing sign-off manifest matches the model/folding (or it was tampered with)."""
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def manifest_path(out_dir: Path) -> Path:
+    return Path(out_dir) / MANIFEST
+
+
+def write_manifest(out_dir: Path, model: str, folding: Optional[str], checks: list[dict[str,
+                   Any]], artifacts: list[Path]) -> dict[str, Any]:
+    """Write DIR/manifest.json: hashes of inputs, generated files and reports, and the verdict."""
+    out_dir = Path(out_dir)
+    files = {str(p.relative_to(out_dir)): sha256_file(p) for p in sorted(artifacts)}
+    data = {"qsim_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                                                   time.gmtime()),
+            "model": str(model), "model_sha256": sha256_file(Path(model)),
+            "folding": folding, "folding_sha256": sha256_file(Path(folding)) if folding else None,
+            "checks": checks, "pass": all(c["pass"] for c in checks) and bool(checks),
+            "files": files}
+    write_json_atomic(manifest_path(out_dir), data)
+    return data
+
+
+def require_signoff(model: str, folding: Optional[str], out_dir: Path) -> dict[str, Any]:
+    """The gate: return the manifest if it passes and matches, else raise SignoffError."""
+    path = manifest_path(Path(out_dir))
+    if not path.is_file():
+        raise SignoffError(f"no sign-off manifest in {str(out_dir)!r}: run `qsim signoff "
+                           f"{model} --folding {folding} --out {out_dir}` first")
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise SignoffError(f"sign-off manifest {str(path)!r} is unreadable: {exc}") from None
+    if not data.get("pass"):
+        failed = [c["name"] for c in data.get("checks", []) if not c.get("pass")]
+        raise SignoffError(f"sign-off in {str(out_dir)!r} did not pass (failed: {failed!r})")
+    if data.get("model_sha256") != sha256_file(Path(model)):
+        raise SignoffError(f"model {model!r} changed since sign-off (SHA-256 differs from "
+                           f"{str(path)!r})")
+    want = sha256_file(Path(folding)) if folding else None
+    if data.get("folding_sha256") != want:
+        raise SignoffError(f"folding {folding!r} differs from the signed-off folding "
+                           f"{data.get('folding')!r}")
+    for rel, digest in data.get("files", {}).items():
+        f = Path(out_dir) / rel
+        if not f.is_file() or sha256_file(f) != digest:
+            raise SignoffError(f"signed-off file {str(f)!r} is missing or changed since "
+                               f"sign-off")
+    return data
