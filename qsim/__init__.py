@@ -14,9 +14,12 @@ from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 
 __version__ = "0.1.0"
 
+from qsim.frontend import Design, load  # noqa: E402  (needs __version__-free qsim.models)
+
 __all__ = [
     "MVTU",
     "ConfigError",
+    "Design",
     "MaxPool",
     "MismatchError",
     "ModelImportError",
@@ -27,4 +30,5 @@ __all__ = [
     "Thresholding",
     "ToolchainError",
     "__version__",
+    "load",
 ]

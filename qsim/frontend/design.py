@@ -1,0 +1,344 @@
+"""Design: an ordered pipeline of named qsim blocks imported from an ONNX model.
+
+A Design runs on integers only. Its input is the source model's input brought to the
+integer domain (channels last, NHWC): ``x_src = input_scale * x_int + input_bias``, transposed
+to the source layout (``source_layout``, e.g. NCHW for a Brevitas conv net). Its output maps back
+to the source model's float output as ``y_src ~= scale * y_int + bias`` (per output channel).
+
+Between layers the integer tensor is reshaped (never permuted) to the next layer's ``in_shape``:
+a flatten of an (H, W, C) tensor is in (h, w, c) order; the importer permutes the weights of
+the following MVTU to match the source model's (c, h, w) flatten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+from qsim.errors import ConfigError, MismatchError, StreamError
+from qsim.models._dtypes import DType, IntArray, as_int_array, name
+
+__all__ = ["Design", "Layer", "apply_folding"]
+
+# FINN folding_config.json keys: the ones qsim applies and the hardware-only ones it ignores.
+_FOLD_FIELDS = {"PE": "pe", "SIMD": "simd"}
+_IGNORED_KEYS = frozenset({
+    "ram_style", "ram_style_thresholds", "mem_mode", "resType", "runtime_writeable_weights",
+    "inFIFODepths", "outFIFODepths", "depth_trigger_uram", "depth_trigger_bram",
+    "parallel_window", "impl_style", "preferred_impl_style", "accDataType"})
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Layer:
+    """One named block of a Design.
+
+    Parameters
+    ----------
+    name
+        Node name (FINN style, e.g. ``MVAU_0``); folding configs refer to it.
+    block
+        MVTU, Thresholding, SlidingWindow, MaxPool or LabelSelect config.
+    in_shape
+        Per-sample shape the block is fed; must end in the block's frame shape.
+    source
+        Name of the source-model tensor this layer's output corresponds to ("" if none), with
+        ``source_value = scale * y_int + bias`` per channel, in ``source_layout``.
+    """
+
+    name: str
+    block: Any
+    in_shape: tuple[int, ...]
+    source: str = ""
+    scale: Any = 1.0
+    bias: Any = 0.0
+    source_layout: str = ""
+
+    @property
+    def out_shape(self) -> tuple[int, ...]:
+        """Per-sample output shape: the leading (pixel) dims of in_shape + the out frame."""
+        lead = self.in_shape[: len(self.in_shape) - len(self.block.in_frame_shape)]
+        return tuple(lead) + tuple(self.block.out_frame_shape)
+
+    @property
+    def idt(self) -> DType:
+        return self.block.idt
+
+    @property
+    def odt(self) -> DType:
+        return self.block.odt
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Design:
+    """An imported dataflow design; ``design(x_int)`` returns the bit-exact integer output.
+
+    Parameters
+    ----------
+    layers
+        Layers in stream order (names unique).
+    input_shape
+        Per-sample integer input shape, channels last.
+    idt
+        Input datatype.
+    input_scale, input_bias
+        ``x_src = input_scale * x_int + input_bias`` (scalars).
+    source_layout
+        Layout of the source model's input, "NCHW" (transpose from NHWC) or "" (as is).
+    scale, bias
+        Per-output-channel float mapping ``y_src ~= scale * y_int + bias``.
+    name
+        Model name used in messages.
+    """
+
+    layers: tuple[Layer, ...]
+    input_shape: tuple[int, ...]
+    idt: Any
+    input_scale: float = 1.0
+    input_bias: float = 0.0
+    source_layout: str = ""
+    scale: Any = 1.0
+    bias: Any = 0.0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        from qsim.models._dtypes import resolve
+
+        owner = f"Design {self.name!r}"
+        object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "input_shape", tuple(int(d) for d in self.input_shape))
+        object.__setattr__(self, "idt", resolve(self.idt, "idt", owner))
+        if not self.layers:
+            raise ConfigError(f"{owner}: a design needs at least one layer")
+        names = [layer.name for layer in self.layers]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ConfigError(f"{owner}: layer names {dup!r} are not unique")
+        shape, dt, prev = self.input_shape, self.idt, "input"
+        for layer in self.layers:
+            _check_link(owner, prev, shape, dt, layer)
+            shape, dt, prev = layer.out_shape, layer.odt, layer.name
+
+    # ---- properties -----------------------------------------------------------------------
+    @property
+    def odt(self) -> DType:
+        """Output datatype (the last layer's)."""
+        return self.layers[-1].odt
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        """Per-sample output shape."""
+        return self.layers[-1].out_shape
+
+    def __getitem__(self, key: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == key:
+                return layer
+        raise KeyError(f"Design {self.name!r} has no layer {key!r}; layers: "
+                       f"{[la.name for la in self.layers]!r}")
+
+    def describe(self) -> str:
+        """One line per layer: name, block type, shapes, datatypes, folding."""
+        lines = []
+        for la in self.layers:
+            b = la.block
+            fold = ", ".join(f"{k}={getattr(b, k)}" for k in ("pe", "simd") if hasattr(b, k))
+            lines.append(f"{la.name:<32} {type(b).__name__:<13} {la.in_shape!s:>16} -> "
+                         f"{la.out_shape!s:<16} {name(la.idt)}->{name(la.odt)} {fold}")
+        return "\n".join(lines)
+
+    # ---- execution --------------------------------------------------------------------------
+    def __call__(self, x: Any) -> IntArray:
+        """Integer output (..., *output_shape) for an integer input (..., *input_shape)."""
+        return list(self.run_layers(x).values())[-1]
+
+    def run_layers(self, x: Any) -> dict[str, IntArray]:
+        """Every layer's integer output, by layer name in stream order, each (..., *out_shape)."""
+        arr = as_int_array(x, f"Design {self.name!r} input")
+        n_in = len(self.input_shape)
+        if arr.ndim < n_in or tuple(arr.shape[arr.ndim - n_in:]) != self.input_shape:
+            raise StreamError(f"Design {self.name!r}: input shape {arr.shape!r} does not end in "
+                              f"the input shape {self.input_shape!r}")
+        lead = arr.shape[: arr.ndim - n_in]
+        cur = arr.reshape((-1,) + self.input_shape)  # (..., *in) -> (N, *in)
+        outs: dict[str, IntArray] = {}
+        for layer in self.layers:
+            cur = layer.block(cur.reshape((cur.shape[0],) + layer.in_shape))
+            outs[layer.name] = cur.reshape(lead + layer.out_shape)
+        return outs
+
+    # ---- source-domain conversions ---------------------------------------------------------
+    def input_to_source(self, x: Any) -> npt.NDArray[np.float32]:
+        """Integer input (N, *input_shape) -> the float input of the source model."""
+        arr = as_int_array(x, f"Design {self.name!r} input").astype(np.float64)
+        xs = arr * self.input_scale + self.input_bias
+        if self.source_layout == "NCHW":
+            xs = np.moveaxis(xs, -1, 1)  # (N, H, W, C) -> (N, C, H, W)
+        return xs.astype(np.float32)
+
+    def output_to_int(self, y: Any, layer: Optional[str] = None,
+                      tolerance: float = 1e-3) -> IntArray:
+        """A float output of the source model (or of ``layer``'s source tensor) to integers:
+        ``round((y - bias) / scale)``; raises MismatchError if a value is further than
+        ``tolerance`` from an integer (the scale is then wrong, not the rounding)."""
+        if layer is None:
+            scale, bias, layout, what = self.scale, self.bias, self.layers[-1].source_layout, \
+                "output"
+        else:
+            la = self[layer]
+            scale, bias, layout, what = la.scale, la.bias, la.source_layout, f"layer {layer!r}"
+        yy = np.asarray(y, dtype=np.float64)
+        if layout == "NCHW":
+            yy = np.moveaxis(yy, 1, -1)  # (N, C, H, W) -> (N, H, W, C)
+        q = (yy - np.asarray(bias, dtype=np.float64)) / np.asarray(scale, dtype=np.float64)
+        r = np.rint(q)
+        err = np.abs(q - r)
+        if err.size and float(err.max()) > tolerance:
+            idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(err)), err.shape))
+            raise MismatchError(f"Design {self.name!r}: source {what} value {float(yy[idx])!r} "
+                                f"at index {idx} is {float(q[idx])!r} on the integer scale, "
+                                f"not within {tolerance} of an integer")
+        return r.astype(np.int64)
+
+    def with_label_select(self, k: int = 1, name: str = "LabelSelect_0") -> "Design":
+        """A copy ending in a LabelSelect of the top ``k`` output indices (FINN's InsertTopK).
+
+        Needs a 1-D output with one positive scale and one bias for all channels, so that the
+        order of the integers is the order of the source model's floats.
+        """
+        from qsim.frontend._labelselect import LabelSelect
+
+        owner = f"Design {self.name!r}"
+        scale = np.asarray(self.scale, dtype=np.float64).reshape(-1)
+        bias = np.asarray(self.bias, dtype=np.float64).reshape(-1)
+        if len(self.output_shape) != 1:
+            raise ConfigError(f"{owner}: label select needs a 1-D output, got shape "
+                              f"{self.output_shape!r}")
+        if np.any(scale <= 0) or np.any(scale != scale[0]) or np.any(bias != bias[0]):
+            raise ConfigError(f"{owner}: label select needs one positive output scale and one "
+                              f"bias for all channels; integer order would differ from the "
+                              f"float order otherwise")
+        blk = LabelSelect(labels=self.output_shape[0], k=k, idt=self.odt, name=name)
+        layer = Layer(name=name, block=blk, in_shape=self.output_shape)
+        return dataclasses.replace(self, layers=(*self.layers, layer), scale=1.0, bias=0.0)
+
+    # ---- folding ------------------------------------------------------------------------------
+    def fold(self, folding: Union[Mapping[str, Any], str, Path]) -> "Design":
+        """A copy with FINN folding_config.json entries applied (see :func:`apply_folding`)."""
+        return apply_folding(self, folding)
+
+
+def _check_link(owner: str, prev: str, shape: tuple[int, ...], dt: DType, layer: Layer) -> None:
+    b = layer.block
+    frame = tuple(b.in_frame_shape)
+    if tuple(layer.in_shape[len(layer.in_shape) - len(frame):]) != frame:
+        raise ConfigError(f"{owner}: layer {layer.name!r} in_shape {layer.in_shape!r} does not "
+                          f"end in its block's frame shape {frame!r}")
+    if int(np.prod(shape)) != int(np.prod(layer.in_shape)):
+        raise ConfigError(f"{owner}: {prev!r} outputs shape {shape!r}, which cannot feed layer "
+                          f"{layer.name!r} with in_shape {layer.in_shape!r}")
+    if int(dt.min()) < int(b.idt.min()) or int(dt.max()) > int(b.idt.max()):
+        raise ConfigError(f"{owner}: {prev!r} outputs {name(dt)}, outside layer "
+                          f"{layer.name!r}'s idt={name(b.idt)!r}")
+
+
+def _load_folding(folding: Union[Mapping[str, Any], str, Path]) -> Mapping[str, Any]:
+    if isinstance(folding, (str, Path)):
+        try:
+            data = json.loads(Path(folding).read_text())
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"folding config {str(folding)!r} cannot be read: {exc}") from None
+    else:
+        data = folding
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"folding config must be a dict of node name -> attributes, got "
+                          f"{type(data).__name__}")
+    return data
+
+
+def _canonical(node: str) -> str:
+    """FINN node-name variants to qsim's: ``MVAU_hls_0`` / ``MatrixVectorActivation_0`` ->
+    ``MVAU_0``; ``StreamingMaxPool_Batch_0`` -> ``StreamingMaxPool_0``."""
+    for old, new in (("MatrixVectorActivation_", "MVAU_"), ("StreamingFCLayer_Batch_", "MVAU_"),
+                     ("Thresholding_Batch_", "Thresholding_"),
+                     ("StreamingMaxPool_Batch_", "StreamingMaxPool_"),
+                     ("LabelSelect_Batch_", "LabelSelect_")):
+        if node.startswith(old):
+            node = new + node[len(old):]
+    for impl in ("_hls_", "_rtl_"):
+        node = node.replace(impl, "_")
+    return node
+
+
+def _settings(attrs: Any, layer: str) -> dict[str, int]:
+    if not isinstance(attrs, Mapping):
+        raise ConfigError(f"folding entry {layer!r} must be a dict of attributes, got {attrs!r}")
+    out: dict[str, int] = {}
+    for key, value in attrs.items():
+        if key in _FOLD_FIELDS:
+            out[_FOLD_FIELDS[key]] = value
+        elif key not in _IGNORED_KEYS:
+            raise ConfigError(f"folding entry {layer!r}: attribute {key!r} is not a folding "
+                              f"attribute qsim knows (PE, SIMD or a FINN hardware attribute)")
+    return out
+
+
+def _defaults(spec: Any) -> dict[str, tuple[Any, Optional[list[str]]]]:
+    """FINN "Defaults": ``{attr: value}`` or ``{attr: [value, [op types or "all"]]}``."""
+    out: dict[str, tuple[Any, Optional[list[str]]]] = {}
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"folding 'Defaults' must be a dict, got {spec!r}")
+    for key, v in spec.items():
+        if key not in _FOLD_FIELDS:
+            continue
+        if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (list, tuple)):
+            ops = None if "all" in v[1] else [str(o) for o in v[1]]
+            out[_FOLD_FIELDS[key]] = (v[0], ops)
+        else:
+            out[_FOLD_FIELDS[key]] = (v, None)
+    return out
+
+
+def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) -> Design:
+    """Apply a FINN folding_config.json (dict or path) by node name.
+
+    ``{"Defaults": {...}, "<node name>": {"PE": 4, "SIMD": 8}}``. Names are matched exactly or
+    after mapping FINN variants (``MVAU_hls_0``, ``MatrixVectorActivation_0`` -> ``MVAU_0``).
+    Unknown names, attributes a block does not have and non-folding keys raise ConfigError;
+    a folding that breaks a divisibility rule raises the block's own ConfigError.
+    """
+    data = _load_folding(folding)
+    by_name = {la.name: la for la in design.layers}
+    canon = {_canonical(la.name): la.name for la in design.layers}
+    per_layer: dict[str, dict[str, int]] = {}
+    unknown = []
+    for key, attrs in data.items():
+        if key == "Defaults":
+            continue
+        target = key if key in by_name else canon.get(_canonical(key))
+        if target is None:
+            unknown.append(key)
+            continue
+        per_layer[target] = _settings(attrs, key)
+    if unknown:
+        raise ConfigError(f"folding config names nodes {sorted(unknown)!r} that are not in "
+                          f"Design {design.name!r}; its nodes are {list(by_name)!r}")
+    defaults = _defaults(data.get("Defaults", {}))
+    layers = []
+    for la in design.layers:
+        changes = {f: v for f, (v, ops) in defaults.items() if hasattr(la.block, f)
+                   and (ops is None or any(la.name.startswith(o) for o in ops))}
+        for f, v in per_layer.get(la.name, {}).items():
+            if not hasattr(la.block, f):
+                raise ConfigError(f"folding entry {la.name!r}: a {type(la.block).__name__} has "
+                                  f"no {f.upper()} attribute")
+            changes[f] = v
+        block = dataclasses.replace(la.block, **changes) if changes else la.block
+        layers.append(dataclasses.replace(la, block=block))
+    return dataclasses.replace(design, layers=tuple(layers))
+

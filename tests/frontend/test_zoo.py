@@ -1,0 +1,117 @@
+"""Every zoo net x variant: Brevitas QONNX export -> load (default folding) -> the Design equals
+the reference exactly as integers (output and every layer boundary the graph exposes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from qsim.frontend import load
+from qsim.frontend.reference import export
+from qsim.models import MVTU
+from qsim.zoo import INPUT_SHAPES, MVAU_FOLDS, VARIANTS, build, default_folding
+from tests.frontend._helpers import assert_matches_reference, random_input
+
+BATCH = {"tfc": 8, "qenet": 3, "cnv": 2}
+_CACHE: dict[tuple[str, str, str], Path] = {}
+
+
+@pytest.fixture(scope="module")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("zoo")
+
+
+def _exported(export_dir: Path, net: str, variant: str, fmt: str = "qonnx") -> Path:
+    key = (net, variant, fmt)
+    if key not in _CACHE:
+        path = export_dir / f"{net}_{variant}_{fmt}.onnx"
+        used = export(build(net, variant), torch.zeros(1, *INPUT_SHAPES[net]), path, fmt=fmt)
+        assert used == fmt
+        _CACHE[key] = path
+    return _CACHE[key]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("net", ["tfc", "qenet", "cnv"])
+def test_zoo_matches_reference(export_dir: Path, net: str, variant: str) -> None:
+    path = _exported(export_dir, net, variant)
+    design = load(path, folding=default_folding(net))
+    mvtus = [la.block for la in design.layers if isinstance(la.block, MVTU)]
+    assert [(b.pe, b.simd) for b in mvtus] == MVAU_FOLDS[net]
+    x = random_input(design, BATCH[net], seed=1)
+    assert_matches_reference(design, path, x, layers=True)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("net", ["tfc", "qenet"])
+def test_zoo_matches_torch(export_dir: Path, net: str, variant: str) -> None:
+    """The torch model agrees too (integer domain)."""
+    model = build(net, variant)
+    design = load(_exported(export_dir, net, variant))
+    x = random_input(design, 16, seed=2)
+    with torch.no_grad():
+        y = model(torch.as_tensor(design.input_to_source(x)))
+    y = y.value if hasattr(y, "value") else y
+    np.testing.assert_array_equal(design.output_to_int(y.numpy()), design(x))
+
+
+@pytest.mark.parametrize(("net", "variant"), [("tfc", "w2a2"), ("tfc", "w4a4"),
+                                              ("qenet", "w4a4")])
+def test_qcdq_reference(export_dir: Path, net: str, variant: str) -> None:
+    """The QCDQ export run by onnxruntime equals the Design loaded from the QONNX export."""
+    design = load(_exported(export_dir, net, variant))
+    assert_matches_reference(design, _exported(export_dir, net, variant, "qcdq"),
+                             random_input(design, 8, seed=3))
+
+
+def test_binary_has_no_qcdq(tmp_path: Path) -> None:
+    """Brevitas cannot export binary quantizers as QCDQ; "auto" falls back to QONNX."""
+    used = export(build("tfc", "w1a1"), torch.zeros(1, 1, 28, 28), tmp_path / "m.onnx")
+    assert used == "qonnx"
+
+
+def test_dynamo_export_imports(tmp_path: Path) -> None:
+    """The torch.export (dynamo) graph imports to the same design as the TorchScript one."""
+    model = build("tfc", "w1a2")
+    path = tmp_path / "dyn.onnx"
+    export(model, torch.zeros(1, 1, 28, 28), path, fmt="qonnx", dynamo=True)
+    design = load(path)
+    assert_matches_reference(design, path, random_input(design, 4))
+
+
+def test_binary_layers_use_xnor(export_dir: Path) -> None:
+    design = load(_exported(export_dir, "tfc", "w1a1"))
+    kinds = [(la.block.binary_xnor, la.block.idt.get_canonical_name()) for la in design.layers]
+    assert kinds == [(False, "INT8"), (True, "BIPOLAR"), (True, "BIPOLAR"), (True, "BIPOLAR")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("net", ["cnv", "qenet"])
+def test_zoo_matches_reference_large_batch(export_dir: Path, net: str, variant: str) -> None:
+    path = _exported(export_dir, net, variant)
+    design = load(path, folding=default_folding(net))
+    assert_matches_reference(design, path, random_input(design, 16, seed=4))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_tfc_other_seeds(tmp_path: Path, variant: str, seed: int) -> None:
+    path = tmp_path / "m.onnx"
+    export(build("tfc", variant, seed=seed), torch.zeros(1, 1, 28, 28), path, fmt="qonnx")
+    design = load(path)
+    assert_matches_reference(design, path, random_input(design, 32, seed=seed))
+
+
+def test_reference_of_torch_module(export_dir: Path) -> None:
+    """reference() also takes the Brevitas module itself (exported on the fly)."""
+    from qsim.frontend import reference
+
+    design = load(_exported(export_dir, "tfc", "w1a1"))
+    x = random_input(design, 3)
+    y = reference(build("tfc", "w1a1"), design.input_to_source(x))
+    np.testing.assert_array_equal(design.output_to_int(y), design(x))
