@@ -85,6 +85,34 @@ CASES: list[Case] = [
 ]
 
 
+def _zoo_case(net: str, variant: str, samples: int = 2
+              ) -> Callable[[int], tuple[Any, np.ndarray, dict[str, Any]]]:
+    """A zoo network (seeded random init) exported to QONNX and imported with its default
+    folding; ``samples`` random integer inputs."""
+    def build(seed: int) -> tuple[Any, np.ndarray, dict[str, Any]]:
+        import tempfile
+
+        from qsim.frontend import load
+        from qsim.frontend.reference import export
+        from qsim.zoo import INPUT_SHAPES, default_folding
+        from qsim.zoo import build as build_net
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{net}_{variant}.onnx"
+            export(build_net(net, variant, seed=seed),
+                   np.zeros((1, *INPUT_SHAPES[net]), np.float32), path, fmt="qonnx")
+            design = load(path, default_folding(net))
+        rng = np.random.default_rng(seed)
+        x = rng.integers(int(design.idt.min()), int(design.idt.max()) + 1,
+                         (samples, *design.input_shape))
+        return design, x, {"zoo": net, "variant": variant, "folding": default_folding(net)}
+    return build
+
+
+CASES += [Case(f"zoo_{net}_{variant}", _zoo_case(net, variant))
+          for net in ("tfc", "cnv", "qenet") for variant in ("w1a1", "w1a2", "w2a2", "w4a4")]
+
+
 def _ready_pattern(seed: int, length: int) -> np.ndarray:
     """The backpressure pattern recorded with a case: ready with probability 0.7."""
     return np.random.default_rng(seed + 1).random(length) >= 0.3

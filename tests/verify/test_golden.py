@@ -10,6 +10,10 @@ import pytest
 from qsim.verify.golden import CASES, Case, check_case, load_case, write_case
 
 DEFAULT = [c for c in CASES if not c.slow]
+# cppsim compiles every layer: block cases and TFC by default, the conv nets under `slow`
+CPPSIM = [pytest.param(c, marks=[pytest.mark.slow] if c.name.startswith(("zoo_cnv",
+                                                                         "zoo_qenet")) else [])
+          for c in DEFAULT]
 
 
 @pytest.mark.parametrize("case", DEFAULT, ids=[c.name for c in DEFAULT])
@@ -18,7 +22,7 @@ def test_model_matches_golden(case: Case) -> None:
 
 
 @pytest.mark.cppsim
-@pytest.mark.parametrize("case", DEFAULT, ids=[c.name for c in DEFAULT])
+@pytest.mark.parametrize("case", CPPSIM, ids=[c.name for c in DEFAULT])
 def test_cppsim_matches_golden(case: Case) -> None:
     assert check_case(case, ["model", "cppsim"]) == []
 

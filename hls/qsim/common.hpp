@@ -1,0 +1,93 @@
+// qsim HLS library: element codecs, lane access and the cppsim trip counter.
+//
+// A stream word ap_uint<LANES * T::width> carries LANES elements of datatype T; element 0 sits
+// in the least significant bits, lane i in bits [(i+1)*w-1 : i*w] (DESIGN.md section 3).
+//
+// Datatype codecs (one per qsim/QONNX datatype; the Python codegen picks them from the config):
+//   qsim::Int<W>   INTW,  two's complement  value_type ap_int<W>
+//   qsim::UInt<W>  UINTW, plain binary      value_type ap_uint<W>   (BINARY is UInt<1>)
+//   qsim::Bipolar  BIPOLAR, bit 0 = -1, 1 = +1   value_type ap_int<2>
+// Each has: width, value_type, decode(bits) -> value, encode(value) -> bits.
+#ifndef QSIM_COMMON_HPP
+#define QSIM_COMMON_HPP
+
+#include <ap_int.h>
+#include <stdint.h>
+
+#ifdef __SYNTHESIS__
+#include <hls_stream.h>
+#else
+#include "qsim/hls_stream.h"
+#endif
+
+namespace qsim {
+
+template <unsigned W>
+struct Int {
+  static const unsigned width = W;
+  typedef ap_int<W> value_type;
+  static value_type decode(const ap_uint<W>& bits) {
+    value_type v;
+    v.range(W - 1, 0) = bits;  // reinterpret the W wire bits as two's complement
+    return v;
+  }
+  template <typename V>
+  static ap_uint<W> encode(const V& v) {
+    ap_int<W> t = v;  // the config guarantees v fits W bits
+    return t.range(W - 1, 0);
+  }
+};
+
+template <unsigned W>
+struct UInt {
+  static const unsigned width = W;
+  typedef ap_uint<W> value_type;
+  static value_type decode(const ap_uint<W>& bits) { return bits; }
+  template <typename V>
+  static ap_uint<W> encode(const V& v) {
+    ap_uint<W> t = v;
+    return t;
+  }
+};
+
+typedef UInt<1> Binary;
+
+struct Bipolar {
+  static const unsigned width = 1;
+  typedef ap_int<2> value_type;
+  static value_type decode(const ap_uint<1>& bit) { return bit ? value_type(1) : value_type(-1); }
+  template <typename V>
+  static ap_uint<1> encode(const V& v) {
+    return v > 0 ? ap_uint<1>(1) : ap_uint<1>(0);
+  }
+};
+
+// Lane i of a packed word of LANES elements of W bits each.
+template <unsigned W, unsigned LANES>
+inline ap_uint<W> lane(const ap_uint<W * LANES>& word, unsigned i) {
+#pragma HLS INLINE
+  return word.range(i * W + W - 1, i * W);
+}
+
+template <unsigned W, unsigned LANES>
+inline void set_lane(ap_uint<W * LANES>& word, unsigned i, const ap_uint<W>& v) {
+#pragma HLS INLINE
+  word.range(i * W + W - 1, i * W) = v;
+}
+
+// Pipelined-loop iteration counter, compiled only outside synthesis (cppsim). The harness
+// resets it before a kernel call and reads it afterwards.
+inline uint64_t& trip_count() {
+  static thread_local uint64_t count = 0;
+  return count;
+}
+
+}  // namespace qsim
+
+#ifndef __SYNTHESIS__
+#define QSIM_COUNT_TRIP() (++::qsim::trip_count())
+#else
+#define QSIM_COUNT_TRIP() ((void)0)
+#endif
+
+#endif  // QSIM_COMMON_HPP

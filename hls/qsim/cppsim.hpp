@@ -1,0 +1,100 @@
+// qsim cppsim harness: the batch entry point the generated extern "C" functions call.
+//
+// Simulation only (never synthesized). A batch is an array of packed words, each stored as
+// LIMBS = ceil(W / 64) uint64 limbs, limb 0 holding bits [63:0] (element 0 in its LSBs). The
+// harness fills the input stream, runs the kernel on `reps` frames, checks that the kernel
+// consumed every input word and produced exactly `n_out` words, and copies the output out.
+// Any C++ exception becomes return code 1 with its message in `msg`.
+#ifndef QSIM_CPPSIM_HPP
+#define QSIM_CPPSIM_HPP
+
+#ifdef __SYNTHESIS__
+#error "qsim/cppsim.hpp is the C-simulation harness; do not synthesize it"
+#endif
+
+#include <cstring>
+#include <exception>
+#include <initializer_list>
+#include <string>
+
+#include "qsim/common.hpp"
+
+namespace qsim {
+namespace cppsim {
+
+template <unsigned W>
+struct limbs {
+  static const unsigned count = (W + 63) / 64;
+};
+
+template <unsigned W>
+ap_uint<W> from_limbs(const uint64_t* p) {
+  ap_uint<W> v = 0;
+  for (unsigned l = 0; l < limbs<W>::count; l++) {
+    const ap_uint<W> limb = p[l];  // truncated to W bits; limb bits past W are zero
+    v |= limb << (64 * l);
+  }
+  return v;
+}
+
+template <unsigned W>
+void to_limbs(const ap_uint<W>& v, uint64_t* p) {
+  for (unsigned l = 0; l < limbs<W>::count; l++) {
+    const ap_uint<W> shifted = v >> (64 * l);
+    p[l] = shifted.to_uint64();  // the low 64 bits
+  }
+}
+
+// Words of W bits given as a constant initializer: limbs, least significant first.
+template <unsigned W>
+ap_uint<W> word(std::initializer_list<uint64_t> l) {
+  uint64_t p[limbs<W>::count] = {0};
+  unsigned i = 0;
+  for (uint64_t v : l) p[i++] = v;
+  return from_limbs<W>(p);
+}
+
+inline void set_message(char* msg, uint64_t msg_len, const std::string& text) {
+  if (msg == nullptr || msg_len == 0) return;
+  const size_t n = text.size() < msg_len - 1 ? text.size() : msg_len - 1;
+  std::memcpy(msg, text.data(), n);
+  msg[n] = '\0';
+}
+
+// Run `kernel(in_stream, out_stream, reps)` on a batch; returns 0 or 1 (message in msg).
+template <unsigned IN_W, unsigned OUT_W, typename Kernel>
+int run_batch(const char* block, Kernel kernel, const uint64_t* in, uint64_t n_in, uint64_t* out,
+              uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg, uint64_t msg_len) {
+  try {
+    const std::string name(block);
+    hls::stream<ap_uint<IN_W> > s_in(name + " input");
+    hls::stream<ap_uint<OUT_W> > s_out(name + " output");
+    for (uint64_t i = 0; i < n_in; i++) s_in.write(from_limbs<IN_W>(in + i * limbs<IN_W>::count));
+    trip_count() = 0;
+    kernel(s_in, s_out, reps);
+    if (trip != nullptr) *trip = trip_count();
+    if (!s_in.empty()) {
+      throw stream_error("stream '" + s_in.name() + "': " + std::to_string(s_in.size()) +
+                         " input words left unread after " + std::to_string(reps) + " frames");
+    }
+    if (s_out.size() != n_out) {
+      throw stream_error("stream '" + s_out.name() + "': kernel wrote " +
+                         std::to_string(s_out.size()) + " words, expected " +
+                         std::to_string(n_out));
+    }
+    for (uint64_t i = 0; i < n_out; i++) to_limbs<OUT_W>(s_out.read(), out + i * limbs<OUT_W>::count);
+    set_message(msg, msg_len, "");
+    return 0;
+  } catch (const std::exception& e) {
+    set_message(msg, msg_len, e.what());
+    return 1;
+  } catch (...) {
+    set_message(msg, msg_len, "unknown C++ exception");
+    return 1;
+  }
+}
+
+}  // namespace cppsim
+}  // namespace qsim
+
+#endif  // QSIM_CPPSIM_HPP

@@ -1,0 +1,152 @@
+"""Compile generated cppsim sources into shared libraries, with a content-addressed cache.
+
+Cache key: SHA-256 of (generated source, every header it can include -- qsim's ``hls/qsim``
+and the ``ap_types`` headers --, the compiler's identity and the flags). A hit is
+``<cache>/cppsim/<key>/lib.so``; the source and compiler log are kept next to it. The library
+is written to a temporary name and renamed, so concurrent builds of the same key are safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Sequence
+
+from qsim._toolchain import find_cxx
+from qsim.errors import SimulationError, ToolchainError
+
+__all__ = ["DEFAULT_FLAGS", "BuildResult", "ap_types_dir", "build_libraries", "build_library",
+           "cache_key", "cache_root", "find_compiler", "hls_dir"]
+
+#: g++ flags of a cppsim library (-O1: the kernels are small; compile time dominates).
+DEFAULT_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-shared", "-fPIC", "-w")
+_HLS4ML_FIX = "pip install --no-deps hls4ml==1.3.0"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A built library: its path, cache key, whether it came from the cache, and seconds spent."""
+
+    path: Path
+    key: str
+    cached: bool
+    seconds: float
+
+
+def hls_dir() -> Path:
+    """The repository's ``hls/`` directory (holds the ``qsim/*.hpp`` header library)."""
+    return Path(__file__).resolve().parents[2] / "hls"
+
+
+@lru_cache(maxsize=1)
+def ap_types_dir() -> Path:
+    """The Apache-2.0 Xilinx ``ap_int.h`` headers shipped in the hls4ml wheel (not imported)."""
+    spec = importlib.util.find_spec("hls4ml")
+    if spec is None or spec.origin is None:
+        raise ToolchainError(f"cppsim needs the ap_int.h headers from hls4ml, which is not "
+                             f"installed: run {_HLS4ML_FIX!r}")
+    path = Path(spec.origin).parent / "templates" / "vivado" / "ap_types"
+    if not (path / "ap_int.h").is_file():
+        raise ToolchainError(f"cppsim: {str(path / 'ap_int.h')!r} not found in the installed "
+                             f"hls4ml; run {_HLS4ML_FIX!r}")
+    return path
+
+
+@lru_cache(maxsize=1)
+def find_compiler() -> tuple[str, ...]:
+    """The C++ compiler command (with ``ccache`` in front when it is installed)."""
+    cxx = str(find_cxx())  # raises ToolchainError naming the fix
+    ccache = shutil.which("ccache")
+    return (ccache, cxx) if ccache else (cxx,)
+
+
+@lru_cache(maxsize=1)
+def _compiler_id() -> str:
+    cmd = find_compiler()
+    out = subprocess.run([cmd[-1], "--version"], capture_output=True, text=True, check=False)
+    return f"{cmd[-1]}\n{out.stdout}"
+
+
+@lru_cache(maxsize=1)
+def _headers_digest() -> str:
+    """Digest of every header a generated source can include."""
+    h = hashlib.sha256()
+    for root in (hls_dir() / "qsim", ap_types_dir()):
+        for f in sorted(p for p in root.rglob("*") if p.is_file()):
+            h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def cache_root(cache_dir: Optional[Path] = None) -> Path:
+    """``<cache_dir or ./.qsim_cache>/cppsim``."""
+    return Path(cache_dir if cache_dir is not None else Path.cwd() / ".qsim_cache") / "cppsim"
+
+
+def cache_key(source: str, flags: Sequence[str] = DEFAULT_FLAGS) -> str:
+    h = hashlib.sha256()
+    for part in (source, _headers_digest(), _compiler_id(), "\0".join(flags)):
+        h.update(part.encode() + b"\0\0")
+    return h.hexdigest()[:32]
+
+
+def build_library(source: str, *, flags: Sequence[str] = DEFAULT_FLAGS,
+                  cache_dir: Optional[Path] = None) -> BuildResult:
+    """Compile ``source`` into a shared library, or return the cached one.
+
+    Raises ToolchainError when the compiler or headers are missing and SimulationError (with
+    the compiler's messages) when the source does not compile.
+    """
+    t0 = time.perf_counter()
+    key = cache_key(source, flags)
+    out_dir = cache_root(cache_dir) / key
+    lib = out_dir / "lib.so"
+    if lib.is_file():
+        return BuildResult(lib, key, True, time.perf_counter() - t0)
+    compiler = [*find_compiler(), *flags, "-I", str(hls_dir()), "-I", str(ap_types_dir())]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Private names while building: a concurrent build of the same key never sees a partial
+    # source or library; the final names appear by atomic renames.
+    fd, tmp_src = tempfile.mkstemp(suffix=".cpp", dir=out_dir)
+    with os.fdopen(fd, "w") as f:
+        f.write(source)
+    tmp = tmp_src[:-4] + ".so"
+    cmd = [*compiler, tmp_src, "-o", tmp]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    log = out_dir / "build.log"
+    src = out_dir / "top.cpp"
+    _write_atomic(log, " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
+    os.replace(tmp_src, src)
+    if proc.returncode != 0:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        tail = "\n".join(proc.stderr.strip().splitlines()[-25:])
+        raise SimulationError(f"cppsim: compiling {str(src)!r} failed (exit {proc.returncode}); "
+                              f"log in {str(log)!r}:\n{tail}")
+    os.replace(tmp, lib)
+    return BuildResult(lib, key, False, time.perf_counter() - t0)
+
+
+def build_libraries(sources: Sequence[str], *, jobs: Optional[int] = None,
+                    flags: Sequence[str] = DEFAULT_FLAGS,
+                    cache_dir: Optional[Path] = None) -> list[BuildResult]:
+    """Build several sources in parallel (``jobs`` compilers at once, default: CPU count)."""
+    workers = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda s: build_library(s, flags=flags, cache_dir=cache_dir),
+                             sources))

@@ -1,0 +1,202 @@
+"""Generate a cppsim translation unit from qsim block configs.
+
+One generated ``.cpp`` holds, for each named block:
+
+* its constants (weights, thresholds) as typed C++ initializers built from the config object;
+* a synthesizable top function ``<sym>_top(in, out, reps)`` with AXI-Stream ports, calling the
+  header kernel from ``hls/qsim/`` with the config's template arguments;
+* (outside synthesis) ``extern "C" int qsim_<sym>(...)``, the batch entry point that ctypes
+  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for.
+
+Several blocks can share one translation unit (one compile, one ``.so``), which is how the
+test grid keeps compile time down. The file compiles on its own with
+``g++ -std=c++17 -O2 -shared -fPIC -I hls -I <ap_types>``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping, Union
+
+import numpy as np
+
+from qsim.cppsim._cxx import ap_type, array_init, codec, int_literal, template, word_literal
+from qsim.errors import ConfigError
+from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models._stream import StreamFormat
+
+__all__ = ["AnyBlock", "Kernel", "entry_symbol", "generate_source", "kernel_of"]
+
+AnyBlock = Union[MVTU, Thresholding, SlidingWindow, MaxPool]
+_SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """The C++ pieces of one block instance.
+
+    ``decls``: namespace-scope constant definitions; ``call``: the kernel call inside the top
+    function (streams ``in``/``out``, frame count ``reps``); ``pragmas``: memory pragmas of the
+    top function; ``header``: the ``hls/qsim`` header that defines the kernel.
+    """
+
+    block: AnyBlock
+    header: str
+    decls: tuple[str, ...]
+    call: str
+    pragmas: tuple[str, ...] = ()
+
+    @property
+    def in_bits(self) -> int:
+        return self.block.in_stream.word_bits
+
+    @property
+    def out_bits(self) -> int:
+        return self.block.out_stream.word_bits
+
+
+def entry_symbol(sym: str) -> str:
+    """The extern "C" batch entry point of block ``sym``."""
+    return f"qsim_{sym}"
+
+
+def _activation(sym: str, cfg: Union[MVTU, Thresholding], pe: int, nf: int) -> str:
+    """Definition of ``<sym>_act``: PassThrough (MVTU without thresholds) or Thresholds."""
+    if cfg.thresholds is None:
+        return (f"typedef {template('qsim::PassThrough', [codec(cfg.odt)])} {sym}_act_t;\n"
+                f"static const {sym}_act_t {sym}_act = {{}};")
+    assert cfg.tdt is not None
+    tiles = cfg.threshold_tiles()  # (PE, NF, S), [p, nf, s] = T[nf*PE + p, s]
+    act_t = template("qsim::Thresholds",
+                     [pe, nf, cfg.n_thresholds, ap_type(cfg.tdt), codec(cfg.odt)])
+    body = array_init(tiles.tolist(), int_literal, indent=2)
+    return (f"// thresholds [p][nf][s] = T[nf*PE + p, s] ({cfg.tdt.get_canonical_name()})\n"
+            f"typedef {act_t} {sym}_act_t;\n"
+            f"static const {sym}_act_t {sym}_act = {{\n  {body},\n  {int_literal(cfg.act_val)}}};")
+
+
+def _memory_pragmas(sym: str, cfg: Union[MVTU, Thresholding], weights: bool) -> tuple[str, ...]:
+    """Weights split per PE; thresholds split per PE and per step (parallel comparators)."""
+    out = [f"#pragma HLS ARRAY_PARTITION variable = {sym}_weights complete dim = 1"] if weights \
+        else []
+    if cfg.thresholds is not None:
+        out += [f"#pragma HLS ARRAY_PARTITION variable = {sym}_act.thr complete dim = 1",
+                f"#pragma HLS ARRAY_PARTITION variable = {sym}_act.thr complete dim = 3"]
+    return tuple(out)
+
+
+def _mvtu(sym: str, cfg: MVTU) -> Kernel:
+    tiles = cfg.weight_tiles()  # (PE, NF*SF, SIMD)
+    wfmt = StreamFormat(cfg.wdt, cfg.simd, f"{cfg.owner} weights")
+    wbits = wfmt.word_bits
+    # (PE, NF*SF, SIMD) -> PE*NF*SF packed words -> (PE, NF*SF)
+    words = np.array(wfmt.pack(tiles), dtype=object).reshape(cfg.pe, cfg.nf * cfg.sf)
+    weights = (f"// weights [p][tile] = W[sf*SIMD + s, nf*PE + p] in lane s, tile = nf*SF + sf\n"
+               f"static const ap_uint<{wbits}> {sym}_weights[{cfg.pe}][{cfg.nf * cfg.sf}] = "
+               f"{array_init(words.tolist(), lambda v: word_literal(v, wbits), indent=0)};")
+    args = [cfg.mw, cfg.mh, cfg.simd, cfg.pe, codec(cfg.idt), codec(cfg.wdt), ap_type(cfg.acc_dt),
+            bool(cfg.binary_xnor), f"{sym}_act_t"]
+    call = f"{template('qsim::mvtu', args)}(in, out, {sym}_weights, {sym}_act, reps);"
+    return Kernel(cfg, "qsim/mvtu.hpp", (weights, _activation(sym, cfg, cfg.pe, cfg.nf)), call,
+                  _memory_pragmas(sym, cfg, weights=True))
+
+
+def _thresholding(sym: str, cfg: Thresholding) -> Kernel:
+    args = [cfg.channels, cfg.pe, codec(cfg.idt), f"{sym}_act_t"]
+    call = f"{template('qsim::thresholding', args)}(in, out, {sym}_act, reps);"
+    return Kernel(cfg, "qsim/thresholding.hpp", (_activation(sym, cfg, cfg.pe, cfg.nf),), call,
+                  _memory_pragmas(sym, cfg, weights=False))
+
+
+def _sliding_window(sym: str, cfg: SlidingWindow) -> Kernel:
+    args = [*cfg.ifm_dim, cfg.channels, *cfg.kernel, *cfg.stride, *cfg.dilation, cfg.simd,
+            codec(cfg.idt), bool(cfg.depthwise)]
+    return Kernel(cfg, "qsim/sliding_window.hpp", (),
+                  f"{template('qsim::sliding_window', args)}(in, out, reps);")
+
+
+def _maxpool(sym: str, cfg: MaxPool) -> Kernel:
+    args = [*cfg.ifm_dim, cfg.channels, *cfg.kernel, cfg.pe, codec(cfg.idt)]
+    return Kernel(cfg, "qsim/maxpool.hpp", (), f"{template('qsim::maxpool', args)}(in, out, reps);")
+
+
+def kernel_of(sym: str, cfg: AnyBlock) -> Kernel:
+    """The C++ pieces of block ``cfg`` named ``sym`` (a C identifier)."""
+    if not _SYMBOL.match(sym):
+        raise ConfigError(f"cppsim: symbol {sym!r} must be a C identifier of at most 64 chars")
+    if isinstance(cfg, MVTU):
+        return _mvtu(sym, cfg)
+    if isinstance(cfg, Thresholding):
+        return _thresholding(sym, cfg)
+    if isinstance(cfg, SlidingWindow):
+        return _sliding_window(sym, cfg)
+    if isinstance(cfg, MaxPool):
+        return _maxpool(sym, cfg)
+    raise ConfigError(f"cppsim: no HLS kernel for {type(cfg).__name__!r}")
+
+
+def _c_string(text: str) -> str:
+    """A C string literal (octal escapes for anything but printable ASCII)."""
+    out = []
+    for b in text.encode():
+        ch = chr(b)
+        out.append(ch if 32 <= b < 127 and ch not in '"\\?' else f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _top(sym: str, k: Kernel) -> str:
+    i, o = f"ap_uint<{k.in_bits}>", f"ap_uint<{k.out_bits}>"
+    return "\n".join([
+        f"// {k.block.owner}: synthesizable top function",
+        f"void {sym}_top(hls::stream<{i} >& in, hls::stream<{o} >& out, unsigned reps) {{",
+        "#pragma HLS INTERFACE mode = axis port = in",
+        "#pragma HLS INTERFACE mode = axis port = out",
+        "#pragma HLS INTERFACE mode = s_axilite port = reps",
+        "#pragma HLS INTERFACE mode = s_axilite port = return",
+        *k.pragmas,
+        f"  {k.call}",
+        "}",
+    ])
+
+
+def _entry(sym: str, k: Kernel) -> str:
+    i, o = f"ap_uint<{k.in_bits}>", f"ap_uint<{k.out_bits}>"
+    name = entry_symbol(sym)
+    run = template("qsim::cppsim::run_batch", [k.in_bits, k.out_bits])
+    return "\n".join([
+        f'extern "C" int {name}(const uint64_t* in, uint64_t n_in, uint64_t* out, '
+        f"uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg, uint64_t msg_len) {{",
+        f"  auto kernel = [](hls::stream<{i} >& s_in, hls::stream<{o} >& s_out, unsigned r) {{",
+        f"    {sym}_top(s_in, s_out, r);",
+        "  };",
+        f"  return {run}({_c_string(k.block.owner)}, kernel, in, n_in, out, n_out, reps, trip, "
+        "msg, msg_len);",
+        "}",
+        "",
+        "// word widths and words per frame this entry point was generated for",
+        f'extern "C" void {name}_abi(uint64_t* v) {{',
+        f"  v[0] = {k.in_bits}; v[1] = {k.out_bits}; "
+        f"v[2] = {k.block.in_words}; v[3] = {k.block.out_words};",
+        "}",
+    ])
+
+
+def generate_source(blocks: Mapping[str, AnyBlock]) -> str:
+    """A self-contained C++ translation unit for ``{symbol: config}``."""
+    if not blocks:
+        raise ConfigError("cppsim: generate_source needs at least one block")
+    kernels = {sym: kernel_of(sym, cfg) for sym, cfg in blocks.items()}
+    headers = sorted({k.header for k in kernels.values()})
+    parts = ["// Generated by qsim.cppsim.codegen from qsim block configs; do not edit.",
+             *(f'#include "{h}"' for h in headers),
+             "#ifndef __SYNTHESIS__", '#include "qsim/cppsim.hpp"', "#endif", ""]
+    for sym, k in kernels.items():
+        rule = f"// ---- {sym}: {k.block.owner} "
+        parts += [rule + "-" * max(3, 100 - len(rule)), *k.decls,
+                  "", _top(sym, k), ""]
+    parts.append("#ifndef __SYNTHESIS__")
+    for sym, k in kernels.items():
+        parts += [_entry(sym, k), ""]
+    parts.append("#endif  // __SYNTHESIS__")
+    return "\n".join(parts) + "\n"
