@@ -19,11 +19,11 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from qsim import __version__
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import MaxPool, SlidingWindow, Thresholding
 
 from .blockcheck import block_design
 from .report import write_json_atomic
-from .strategies import rand_thresholds, rand_values
+from .strategies import grid_config, rand_thresholds, rand_values
 
 __all__ = ["CASES", "GOLDEN_DIR", "Case", "compute", "load_case", "write_case"]
 
@@ -50,26 +50,13 @@ def _block_case(make: Callable[[np.random.Generator], Any], frames: int
     return build
 
 
-def _mvtu(act: str, wdt: str, idt: str, pe: int, simd: int) -> Callable[[Any], MVTU]:
-    def make(rng: np.random.Generator) -> MVTU:
-        w = rand_values(rng, wdt, (16, 16))
-        kw = dict(mw=16, mh=16, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
-                  binary_xnor=idt == wdt == "BIPOLAR")
-        if act == "none":
-            return MVTU(**kw)
-        lo, hi = MVTU(**kw).acc_range
-        if act == "BIPOLAR":
-            return MVTU(**kw, odt="BIPOLAR", thresholds=rand_thresholds(rng, 16, 1, lo, hi))
-        return MVTU(**kw, odt="INT4", act_val=-8, thresholds=rand_thresholds(rng, 16, 15, lo, hi))
-    return make
-
-
 CASES: list[Case] = [
-    Case("mvtu_int4_int4_int4_pe4_simd8", _block_case(_mvtu("INT4", "INT4", "INT4", 4, 8), 6)),
-    Case("mvtu_xnor_bipolar_pe2_simd16", _block_case(_mvtu("BIPOLAR", "BIPOLAR", "BIPOLAR", 2,
-                                                            16), 6)),
-    Case("mvtu_noact_int4_bipolar_pe16_simd1", _block_case(_mvtu("none", "INT4", "BIPOLAR", 16,
-                                                                  1), 6)),
+    Case("mvtu_int4_int4_int4_pe4_simd8", _block_case(
+        lambda r: grid_config("INT4", "INT4", "INT4", nf=4, sf=2), 6)),
+    Case("mvtu_xnor_bipolar_pe2_simd16", _block_case(
+        lambda r: grid_config("BIPOLAR", "BIPOLAR", "BIPOLAR", nf=8, sf=1), 6)),
+    Case("mvtu_noact_int4_bipolar_pe16_simd1", _block_case(
+        lambda r: grid_config("none", "INT4", "BIPOLAR", nf=1, sf=16), 6)),
     Case("thresholding_int8_uint2_pe4", _block_case(lambda r: Thresholding(
         channels=8, pe=4, idt="INT8", odt="UINT2",
         thresholds=rand_thresholds(r, 8, 3, -128, 127)), 10)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,33 @@ from qonnx.core.datatype import DataType
 
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 
+MW = MH = 16
+#: (activation, wdt, idt, NF, SF): FINN's test_fpgadataflow_mvau grid, 3*2*2*3*3 = 108 configs.
+GRID = list(itertools.product(["none", "BIPOLAR", "INT4"], ["BIPOLAR", "INT4"],
+                              ["BIPOLAR", "INT4"], [1, 2, MH], [1, 2, MW]))
 INT_TYPES = [f"INT{n}" for n in range(2, 9)] + [f"UINT{n}" for n in range(2, 9)]
 ALL_TYPES = ["BIPOLAR", "BINARY"] + INT_TYPES
+
+
+def grid_config(act: str, wdt: str, idt: str, nf: int, sf: int, seed: int = 0) -> MVTU:
+    """One point of FINN's MVAU grid (MW = MH = 16). BIPOLAR x BIPOLAR runs in XNOR mode with
+    thresholds on the popcount scale; "none" outputs the accumulator."""
+    rng = np.random.default_rng(seed)
+    w = rand_values(rng, wdt, (MW, MH))
+    kw: dict[str, Any] = dict(mw=MW, mh=MH, pe=MH // nf, simd=MW // sf, idt=idt, wdt=wdt,
+                              weights=w, binary_xnor=idt == wdt == "BIPOLAR",
+                              name=f"grid_{act}_{wdt}_{idt}_nf{nf}_sf{sf}")
+    if act == "none":
+        return MVTU(**kw)
+    lo, hi = MVTU(**kw).acc_range
+    if act == "BIPOLAR":
+        return MVTU(**kw, odt="BIPOLAR", thresholds=rand_thresholds(rng, MH, 1, lo, hi))
+    return MVTU(**kw, odt="INT4", act_val=-8, thresholds=rand_thresholds(rng, MH, 15, lo, hi))
+
+
+def rand_input(cfg: Any, rng: np.random.Generator, frames: int) -> np.ndarray:
+    """(frames, *in_frame_shape) random values of the config's input type."""
+    return rand_values(rng, cfg.in_stream.dtype, (frames, *cfg.in_frame_shape))
 
 
 def divisors(n: int) -> list[int]:
@@ -63,7 +89,7 @@ def mvtu_configs(draw: Any, max_dim: int = 12) -> MVTU:
         t = rand_thresholds(rng, mh, 1, lo, hi)
         return MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
                     binary_xnor=xnor, odt="BIPOLAR", thresholds=t)
-    odt, steps, act = out_type_for(draw(st.integers(1, 3)) + 1, draw(st.booleans()))
+    odt, steps, act = out_type_for(draw(st.integers(2, 5)), draw(st.booleans()))
     t = rand_thresholds(rng, mh, steps, lo, hi)
     return MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w, binary_xnor=xnor,
                 odt=odt, thresholds=t, act_val=act)

@@ -2,13 +2,18 @@
 
 from qsim.verify.strategies import (  # noqa: F401
     ALL_TYPES,
+    GRID,
     INT_TYPES,
+    MH,
+    MW,
     any_block,
     divisors,
+    grid_config,
     maxpool_configs,
     mvtu_configs,
     out_type_for,
     patterns,
+    rand_input,
     rand_thresholds,
     rand_values,
     swg_configs,

@@ -15,26 +15,7 @@ from qsim.models import MVTU
 
 from ._onnx import qonnx_node, run_ort, run_qonnx
 from ._ref import ref_mvtu
-from .strategies import mvtu_configs, rand_thresholds, rand_values
-
-MW = MH = 16
-GRID = list(itertools.product(["none", "BIPOLAR", "INT4"], ["BIPOLAR", "INT4"],
-                              ["BIPOLAR", "INT4"], [1, 2, MH], [1, 2, MW]))
-
-
-def grid_config(act: str, wdt: str, idt: str, nf: int, sf: int, seed: int = 0) -> MVTU:
-    """FINN's MVAU test grid: BIPOLAR x BIPOLAR runs in XNOR mode (popcount scale)."""
-    rng = np.random.default_rng(seed)
-    w = rand_values(rng, wdt, (MW, MH))
-    xnor = idt == wdt == "BIPOLAR"
-    kw = dict(mw=MW, mh=MH, pe=MH // nf, simd=MW // sf, idt=idt, wdt=wdt, weights=w,
-              binary_xnor=xnor)
-    if act == "none":
-        return MVTU(**kw)
-    lo, hi = MVTU(**kw).acc_range
-    if act == "BIPOLAR":
-        return MVTU(**kw, odt="BIPOLAR", thresholds=rand_thresholds(rng, MH, 1, lo, hi))
-    return MVTU(**kw, odt="INT4", act_val=-8, thresholds=rand_thresholds(rng, MH, 15, lo, hi))
+from .strategies import GRID, MH, MW, grid_config, mvtu_configs, rand_values
 
 
 def loop_reference(cfg: MVTU, x: np.ndarray) -> np.ndarray:

@@ -6,11 +6,16 @@ from typing import Any, Optional
 
 import numpy as np
 from hypothesis import strategies as st
-from models.strategies import maxpool_configs, mvtu_configs, swg_configs, thresholding_configs
 from qonnx.core.datatype import DataType
 
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 from qsim.rtlsim import DataWidthConverter, Fifo
+from qsim.verify.strategies import (  # noqa: F401
+    maxpool_configs,
+    mvtu_configs,
+    swg_configs,
+    thresholding_configs,
+)
 
 FINN_DIM = 16
 FINN_ACTS = ("none", "BIPOLAR", "INT4")

@@ -1,0 +1,90 @@
+"""The ``rtlsim-stitched`` level: the whole Design as one stitched top in native Verilator.
+
+Unlike the node-by-node levels, the layers run chained (cores, FIFOs, width converters; see
+:mod:`qsim.rtlsim.stitch`), driven by the C++ harness (:mod:`qsim.rtlsim.native_run`). The
+level reports the last layer's output and the transfer cycle of every output word, and checks
+those cycles itself against the pipeline cycle model of the same chain
+(:func:`qsim.models.pipeline.simulate_pipeline`), raising MismatchError on the first
+difference. Trailing layers without RTL (LabelSelect) are left out, with a note.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Optional
+
+import numpy as np
+
+from qsim.errors import MismatchError
+
+from .levels import Context, LayerRun, Level, LevelResult, Progress, register
+
+
+def _rtl_prefix(design: Any) -> tuple[Any, list[str]]:
+    """The design without trailing layers that have no RTL core, and their names."""
+    layers = list(design.layers)
+    dropped: list[str] = []
+    while layers and not hasattr(layers[-1].block, "schedule"):
+        dropped.insert(0, layers.pop().name)
+    if dropped and layers:
+        design = dataclasses.replace(design, layers=tuple(layers))
+    return design, dropped
+
+
+@register
+class StitchedLevel(Level):
+    """All layers chained in one Verilator model; output and cycles of the last layer."""
+
+    name = "rtlsim-stitched"
+    description = "stitched SystemVerilog top under a native Verilator harness"
+    has_cycles = True
+    node_by_node = False
+
+    def unavailable(self) -> Optional[str]:
+        from qsim._toolchain import apply_verilator_env, find_cxx
+        from qsim.errors import ToolchainError
+
+        try:
+            find_cxx()
+            apply_verilator_env()
+        except ToolchainError as exc:
+            return str(exc)
+        return None
+
+    def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
+             ctx: Context, progress: Progress) -> LevelResult:
+        from qsim.models.pipeline import simulate_pipeline
+        from qsim.rtlsim.native_run import run_stitched
+        from qsim.rtlsim.stitch import stitch
+
+        res = LevelResult(self.name)
+        rtl, dropped = _rtl_prefix(design)
+        if dropped:
+            res.notes.append(f"layers {dropped!r} have no RTL core; stitched up to "
+                             f"{rtl.layers[-1].name!r}")
+        st = stitch(rtl)
+        if progress:
+            progress(f"{len(st.nodes)} nodes stitched")
+        n = st.samples_of(x)
+        run = run_stitched(st, st.pack_input(x), n * st.out_words_per_sample, ready=ctx.ready)
+        last = rtl.layers[-1]
+        y = st.unpack_output(run.words).reshape((n,) + tuple(last.out_shape))
+        res.layers[last.name] = LayerRun(y, cycles=run.cycles, transfer=run.transfer)
+        res.notes.append(f"{len(st.nodes)} nodes, {run.cycles} cycles in "
+                         f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
+        model = simulate_pipeline(st.stages(n), None, ctx.ready)
+        _check_cycles(last.name, model[0].accept, run.accept, "accept")
+        _check_cycles(last.name, model[-1].transfer, run.transfer, "transfer")
+        return res
+
+
+def _check_cycles(layer: str, expected: np.ndarray, got: np.ndarray, what: str) -> None:
+    if expected.shape != got.shape:
+        raise MismatchError(f"rtlsim-stitched: {got.size} {what} cycles, pipeline model "
+                            f"expects {expected.size} (layer {layer!r})")
+    diff = np.flatnonzero(expected != got)
+    if diff.size:
+        w = int(diff[0])
+        raise MismatchError(f"rtlsim-stitched: {what} cycle of word {w} is {int(got[w])}, "
+                            f"pipeline model expects {int(expected[w])} (layer {layer!r}, "
+                            f"{diff.size} words differ)")
