@@ -200,7 +200,7 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--images", type=int, default=200)
-    ap.add_argument("--qonnx-images", type=int, default=3)
+    ap.add_argument("--qonnx-images", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", help="write the results to this file")
     args = ap.parse_args(argv)

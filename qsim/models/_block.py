@@ -15,7 +15,15 @@ import numpy as np
 import numpy.typing as npt
 
 from qsim.errors import ConfigError, StreamError
-from qsim.models._dtypes import DType, IntArray, as_int_array, check_range, name, resolve
+from qsim.models._dtypes import (
+    DType,
+    IntArray,
+    as_int_array,
+    check_range,
+    compact_dtype,
+    name,
+    resolve,
+)
 from qsim.models._schedule import CycleTrace, Schedule, simulate
 from qsim.models._stream import StreamFormat
 
@@ -135,6 +143,8 @@ class Block:
         input range check, for inputs that come from a block whose ``odt`` is this ``idt``.
         """
         arr = self._check_input(x) if check else np.asarray(x)
+        if check:  # checked values fit the compact dtype: move fewer bytes from here on
+            arr = arr.astype(compact_dtype(self.in_stream.dtype), copy=False)
         lead = arr.shape[: arr.ndim - len(self.in_frame_shape)]
         flat = arr.reshape((-1,) + self.in_frame_shape)  # (..., *frame) -> (frames, *frame)
         return self.compute(flat).reshape(lead + self.out_frame_shape)

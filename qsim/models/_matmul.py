@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, Optional
+
 import numpy as np
 
 from qsim.models._dtypes import IntArray
 
-__all__ = ["exact_matmul", "product_bound"]
+__all__ = ["exact_matmul", "int8_gemm", "int8_gemm_available", "product_bound"]
 
 _F32_EXACT = 2**24  # every integer of magnitude <= 2**24 is a float32
 _F64_EXACT = 2**53
@@ -38,3 +40,34 @@ def exact_matmul(a: IntArray, b: IntArray) -> IntArray:
     if res.size and max(abs(int(v)) for v in res.ravel()) >= 2**63:
         raise OverflowError(f"matmul result exceeds int64 (bound {bound})")
     return res.astype(np.int64)
+
+
+def _probe_int8_gemm() -> bool:
+    """True when torch's int8 x int8 -> int32 GEMM runs and is exact here."""
+    try:
+        import torch
+
+        a = torch.tensor([[127, -128, 3]], dtype=torch.int8)
+        b = torch.tensor([[127], [-128], [5]], dtype=torch.int8)
+        return int(torch._int_mm(a, b)[0, 0]) == 127 * 127 + 128 * 128 + 15
+    except Exception:  # no torch, or no CPU kernel for this op: the float paths serve
+        return False
+
+
+_INT8_GEMM: Optional[bool] = None
+
+
+def int8_gemm_available() -> bool:
+    global _INT8_GEMM
+    if _INT8_GEMM is None:
+        _INT8_GEMM = _probe_int8_gemm()
+    return _INT8_GEMM
+
+
+def int8_gemm(x8: np.ndarray, w8: Any) -> np.ndarray:
+    """(M, K) int8 @ (K, N) int8 -> (M, N) int32, exact while every partial sum fits int32
+    (the caller checks the bound). ``w8`` is a contiguous torch int8 tensor."""
+    import torch
+
+    a = torch.from_numpy(np.ascontiguousarray(x8, dtype=np.int8))
+    return torch._int_mm(a, w8).numpy()

@@ -71,6 +71,10 @@ def threshold_count(x: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 def multithreshold(x: np.ndarray, thresholds: np.ndarray, act_val: int, odt: DType) -> np.ndarray:
     """Apply the thresholds of shape (C, S) to x of shape (..., C); result in odt's compact
     numpy dtype."""
+    if odt == BIPOLAR:  # S == 1: one comparison, then {0, 1} -> {-1, +1} in place
+        out = (x >= thresholds[:, 0]).view(np.int8)
+        np.multiply(out, 2, out=out)
+        np.subtract(out, 1, out=out)
+        return out
     count = threshold_count(x, thresholds)
-    out = 2 * count - 1 if odt == BIPOLAR else count + act_val
-    return out.astype(compact_dtype(odt))
+    return (count + act_val).astype(compact_dtype(odt))

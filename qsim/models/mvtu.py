@@ -41,7 +41,8 @@ from qsim.models._dtypes import (
     compact_dtype,
     name,
 )
-from qsim.models._matmul import _F32_EXACT, exact_matmul
+from qsim.models._matmul import exact_matmul
+from qsim.models._mvtu_fast import FastPath, make_fast_path
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
 from qsim.models._threshold import check_thresholds, multithreshold
@@ -211,7 +212,7 @@ class MVTU(Block):
     def accumulate(self, x: IntArray) -> IntArray:
         """Exact accumulator values (N, MH) as int64 for checked inputs (N, MW)."""
         if self._fast is not None:
-            return self._accumulate_f32(x).astype(np.int64)
+            return self._fast.accumulate(x).astype(np.int64)
         if not self.binary_xnor:
             return exact_matmul(x, self.weights)
         xb, wb = self._xnor_bits(x), self._xnor_bits(self.weights)
@@ -224,42 +225,18 @@ class MVTU(Block):
         return v.astype(np.int64) if self.idt == BINARY else (v.astype(np.int64) + 1) // 2
 
     @cached_property
-    def _fast(self) -> Optional[tuple[np.ndarray, Optional[np.ndarray]]]:
-        """float32 operands (weights, clipped thresholds) when float32 is provably exact.
-
-        Every intermediate of the float32 path is an integer of magnitude at most ``bound``;
-        float32 represents all integers up to 2**24 exactly and BLAS then rounds nothing.
-        """
-        xabs = max(abs(int(self.idt.min())), abs(int(self.idt.max())))
-        wabs = int(np.abs(self.weights).max()) if self.weights.size else 0
-        # x @ W partial sums; XNOR adds sum(x), sum(W) and MW to a doubled dot: <= 5*MW
-        bound = 5 * self.mw if self.binary_xnor else self.mw * xabs * wabs
-        if bound > _F32_EXACT:
-            return None
-        t32 = None
-        if self.thresholds is not None:
-            lo, hi = self.acc_range  # T < lo always passes, T > hi never: same counts
-            t32 = np.clip(self.thresholds, lo, hi + 1).astype(np.float32)
-        return self.weights.astype(np.float32), t32
-
-    def _accumulate_f32(self, x: np.ndarray) -> np.ndarray:
-        assert self._fast is not None
-        w32 = self._fast[0]
-        x32 = x.astype(np.float32)
-        dot = x32 @ w32  # (N, MW) @ (MW, MH) -> (N, MH), exact (see _fast)
-        if not self.binary_xnor:
-            return dot
-        if self.idt == BIPOLAR:  # +-1 values: popcount = (dot + MW) / 2, dot + MW is even
-            return (dot + np.float32(self.mw)) * np.float32(0.5)
-        return 2 * dot - x32.sum(axis=-1, keepdims=True) - w32.sum(axis=0) + np.float32(self.mw)
+    def _fast(self) -> Optional[FastPath]:
+        """The provably exact fast path for these operands (qsim/models/_mvtu_fast.py)."""
+        return make_fast_path(self.weights, self.idt, self.binary_xnor, self.thresholds,
+                              self.acc_range)
 
     def compute(self, x: IntArray) -> np.ndarray:
-        if self._fast is not None:
-            acc = self._accumulate_f32(x)
-            t32 = self._fast[1]
-            if t32 is None:
-                return acc.astype(compact_dtype(self.odt))
-            return multithreshold(acc, t32, int(self.act_val), self.odt)
+        fast = self._fast
+        if fast is not None:
+            if fast.thresholds is None:
+                return fast.accumulate(x).astype(compact_dtype(self.odt))
+            values, thresholds = fast.threshold_operand(x)
+            return multithreshold(values, thresholds, int(self.act_val), self.odt)
         acc = self.accumulate(x)
         if self.thresholds is None:
             return acc
