@@ -14,7 +14,7 @@ from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 
 __version__ = "0.1.0"
 
-from qsim.frontend import Design, load  # noqa: E402  (needs __version__-free qsim.models)
+from qsim.frontend import Design, load  # noqa: E402  (built on the models above)
 
 __all__ = [
     "MVTU",
