@@ -41,9 +41,9 @@ module qsim_dwc #(
            IN_WIDTH, OUT_WIDTH);
   end
 
-  logic                 head_valid, fire, pop, produce, out_valid_q;
+  logic                 head_valid, fire, pop, produce, room;
   logic [IN_WIDTH-1:0]  head_data;
-  logic [OUT_WIDTH-1:0] out_data_q, out_d;
+  logic [OUT_WIDTH-1:0] out_d;
   logic [KW-1:0]        k_q;
   logic                 last_k;
 
@@ -63,7 +63,7 @@ module qsim_dwc #(
 
   assign last_k  = (k_q == KW'(R - 1));
   assign produce = UP ? last_k : 1'b1;
-  assign fire    = head_valid && (!produce || !out_valid_q || out_ready_i);
+  assign fire    = head_valid && (!produce || room);
   assign pop     = fire && (UP ? 1'b1 : last_k);
 
   always_ff @(posedge clk_i) begin
@@ -90,33 +90,21 @@ module qsim_dwc #(
     assign out_d = head_data[32'(k_q)*OUT_WIDTH +: OUT_WIDTH];
   end
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-    end else if (fire && produce) begin
-      out_valid_q <= 1'b1;
-    end else if (out_ready_i) begin
-      out_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fire && produce) begin
-      out_data_q <= out_d;
-    end
-  end
-
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  qsim_oreg #(.WIDTH(OUT_WIDTH), .NAME("qsim_dwc output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire && produce),
+    .data_i     (out_d),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(IN_WIDTH), .NAME("qsim_dwc input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(OUT_WIDTH), .NAME("qsim_dwc output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

@@ -32,8 +32,8 @@ module qsim_fifo #(
   output      logic [WIDTH-1:0] out_data_o
 );
 
-  logic             head_valid, fire, out_valid_q;
-  logic [WIDTH-1:0] head_data, out_data_q;
+  logic             head_valid, fire, room;
+  logic [WIDTH-1:0] head_data;
 
   qsim_ibuf #(
     .DEPTH(DEPTH),
@@ -49,35 +49,23 @@ module qsim_fifo #(
     .pop_i       (fire)
   );
 
-  assign fire = head_valid && (!out_valid_q || out_ready_i);
+  assign fire = head_valid && room;
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-    end else if (fire) begin
-      out_valid_q <= 1'b1;
-    end else if (out_ready_i) begin
-      out_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fire) begin
-      out_data_q <= head_data;
-    end
-  end
-
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  qsim_oreg #(.WIDTH(WIDTH), .NAME("qsim_fifo output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire),
+    .data_i     (head_data),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(WIDTH), .NAME("qsim_fifo input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(WIDTH), .NAME("qsim_fifo output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

@@ -84,14 +84,14 @@ module qsim_maxpool #(
   logic [OWW-1:0] ox_q;
   logic [KHW-1:0] kh_q;
   logic           last_cf, last_kw, last_ox, first_tap, last_tap;
-  logic           out_valid_q;
+  logic           room;  // the output register can take a word this cycle
 
   assign last_cf   = (cf_q == NFW'(NF - 1));
   assign last_kw   = (kw_q == KWW'(KW - 1));
   assign last_ox   = (ox_q == OWW'(OW - 1));
   assign first_tap = (kh_q == '0) && (kw_q == '0);
   assign last_tap  = (kh_q == KHW'(KH - 1)) && last_kw;
-  assign fire      = head_valid && (!last_tap || !out_valid_q || out_ready_i);
+  assign fire      = head_valid && (!last_tap || room);
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -141,35 +141,21 @@ module qsim_maxpool #(
   end
 
   // ---- output register -----------------------------------------------------------------
-  logic [DW-1:0] out_data_q;
-
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-    end else if (fire && last_tap) begin
-      out_valid_q <= 1'b1;
-    end else if (out_ready_i) begin
-      out_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fire && last_tap) begin
-      out_data_q <= m;
-    end
-  end
-
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  qsim_oreg #(.WIDTH(DW), .NAME("qsim_maxpool output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire && last_tap),
+    .data_i     (m),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(DW), .NAME("qsim_maxpool input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(DW), .NAME("qsim_maxpool output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

@@ -93,12 +93,12 @@ module qsim_mvtu #(
   logic [TW-1:0]  tile_q;
   logic           first_fold;   // nf == 0: the step reads the input buffer
   logic           last_sf;      // sf == SF-1: the step produces an output word
-  logic           out_valid_q;
+  logic           room;  // the output register can take a word this cycle
   logic [IW-1:0]  x;            // input word of this step
 
   assign first_fold = (nf_q == '0);
   assign last_sf    = (sf_q == SFW'(SF - 1));
-  assign fire       = (!first_fold || head_valid) && (!last_sf || !out_valid_q || out_ready_i);
+  assign fire       = (!first_fold || head_valid) && (!last_sf || room);
   assign pop        = fire && first_fold;
 
   always_ff @(posedge clk_i) begin
@@ -197,35 +197,21 @@ module qsim_mvtu #(
   );
 
   // ---- output register -----------------------------------------------------------------
-  logic [PE*OBITS-1:0] out_data_q;
-
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-    end else if (fire && last_sf) begin
-      out_valid_q <= 1'b1;
-    end else if (out_ready_i) begin
-      out_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fire && last_sf) begin
-      out_data_q <= act;
-    end
-  end
-
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  qsim_oreg #(.WIDTH(PE * OBITS), .NAME("qsim_mvtu output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire && last_sf),
+    .data_i     (act),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(IW), .NAME("qsim_mvtu input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(PE * OBITS), .NAME("qsim_mvtu output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

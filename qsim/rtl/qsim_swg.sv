@@ -105,11 +105,12 @@ module qsim_swg #(
   logic [BW-1:0]  wr_ptr_q, base_q, rd_ptr;
   logic signed [OCW-1:0] occ_q, occ_d;
   logic signed [AVW-1:0] avail_q, avail_d;  // accepted words counted from the frame's word 0
-  logic           in_ready_q, accept, fire, out_valid_q;
+  logic           in_ready_q, accept, fire;
+  logic           room;  // the output register can take a word this cycle
   logic [31:0]    rd_sum, base_sum;
 
   assign accept   = in_valid_i && in_ready_q;
-  assign fire     = (32'(avail_q) > $signed(src)) && (!out_valid_q || out_ready_i);
+  assign fire     = (32'(avail_q) > $signed(src)) && room;
   assign occ_d    = occ_q + OCW'(accept) - ((fire && last_of_pixel) ? free_words : '0);
   assign avail_d  = avail_q + AVW'(accept) - ((fire && last_of_frame) ? AVW'(IN_WORDS) : '0);
   assign rd_sum   = 32'(base_q) + src;
@@ -168,36 +169,23 @@ module qsim_swg #(
   end
 
   // ---- output register -----------------------------------------------------------------
-  logic [WD-1:0] out_data_q;
+  qsim_oreg #(.WIDTH(WD), .NAME("qsim_swg output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire),
+    .data_i     (mem_q[rd_ptr]),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-    end else if (fire) begin
-      out_valid_q <= 1'b1;
-    end else if (out_ready_i) begin
-      out_valid_q <= 1'b0;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (fire) begin
-      out_data_q <= mem_q[rd_ptr];
-    end
-  end
-
-  assign in_ready_o  = in_ready_q;
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  assign in_ready_o = in_ready_q;
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(WD), .NAME("qsim_swg input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(WD), .NAME("qsim_swg output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

@@ -66,13 +66,12 @@ module qsim_thresholding #(
   );
 
   // ---- engine: one step per word --------------------------------------------------------
-  logic                out_valid_q;
-  logic [PE*OBITS-1:0] out_data_q;
+  logic                room;  // the output register can take a word this cycle
   logic [NFW-1:0]      nf_q;
   logic [PE*AW-1:0]    val;
   logic [PE*OBITS-1:0] act;
 
-  assign fire = head_valid && (!out_valid_q || out_ready_i);
+  assign fire = head_valid && room;
 
   for (genvar p = 0; p < PE; p++) begin : gen_decode
     logic [IBITS-1:0] b;
@@ -103,35 +102,27 @@ module qsim_thresholding #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      out_valid_q <= 1'b0;
-      nf_q        <= '0;
-    end else begin
-      if (fire) begin
-        out_valid_q <= 1'b1;
-        nf_q        <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
-      end else if (out_ready_i) begin
-        out_valid_q <= 1'b0;
-      end
+      nf_q <= '0;
+    end else if (fire) begin
+      nf_q <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
     end
   end
 
-  always_ff @(posedge clk_i) begin
-    if (fire) begin
-      out_data_q <= act;
-    end
-  end
-
-  assign out_valid_o = out_valid_q;
-  assign out_data_o  = out_data_q;
+  qsim_oreg #(.WIDTH(PE * OBITS), .NAME("qsim_thresholding output")) u_oreg (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .load_i     (fire),
+    .data_i     (act),
+    .room_o     (room),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
 
 `ifndef SYNTHESIS
   qsim_stream_check #(.WIDTH(PE * IBITS), .NAME("qsim_thresholding input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
-  );
-  qsim_stream_check #(.WIDTH(PE * OBITS), .NAME("qsim_thresholding output")) u_check_out (
-    .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(out_valid_o), .ready_i(out_ready_i),
-    .data_i(out_data_o)
   );
 `endif
 

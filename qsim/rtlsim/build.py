@@ -55,11 +55,7 @@ def write_bench_sources(specs: Sequence[CoreSpec], out_dir: Path,
     """Write packages, tops and the bench for ``specs`` into ``out_dir``; return every source
     (hand-written RTL first, then generated files) in compile order."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    hand: list[Path] = []
-    for spec in specs:
-        for p in rtl_sources(spec):
-            if p not in hand:
-                hand.append(p)
+    hand = rtl_sources(*specs)
     generated: list[Path] = []
     seen: set[str] = set()
     for spec in specs:

@@ -40,7 +40,7 @@ from qsim.errors import ConfigError, StreamError
 from qsim.models.pipeline import Stage
 from qsim.rtlsim.dwc_model import DataWidthConverter
 from qsim.rtlsim.fifo_model import Fifo
-from qsim.rtlsim.svgen import RTL_DIR, CoreSpec, core_spec, render_package
+from qsim.rtlsim.svgen import CoreSpec, core_spec, render_package, rtl_sources
 
 __all__ = ["DEFAULT_FIFO_DEPTH", "StitchNode", "Stitched", "check_links", "stitch"]
 
@@ -163,7 +163,7 @@ class Stitched:
                 pkgs.append(path)
         top = out_dir / f"{self.top}.sv"
         top.write_text(self.render_top())
-        return pkgs + hand_sources(specs) + [top]
+        return pkgs + rtl_sources(*specs) + [top]
 
     def digest(self) -> str:
         """Hash of every generated and hand-written source (cache key of builds)."""
@@ -174,21 +174,10 @@ class Stitched:
         for spec in specs:
             h.update(render_package(spec).encode())
         h.update(self.render_top().encode())
-        for p in hand_sources(specs):
+        for p in rtl_sources(*specs):
             h.update(p.name.encode())
             h.update(p.read_bytes())
         return h.hexdigest()[:20]
-
-
-def hand_sources(specs: Sequence[CoreSpec]) -> list[Path]:
-    """The hand-written SV files the specs need, dependencies first, plus the AXI wrapper."""
-    names = ["qsim_stream_check.sv", "qsim_ibuf.sv", "qsim_axis_wrap.sv"]
-    if any(s.module in ("qsim_mvtu", "qsim_thresholding") for s in specs):
-        names.append("qsim_threshold.sv")
-    for s in specs:
-        if f"{s.module}.sv" not in names:
-            names.append(f"{s.module}.sv")
-    return [RTL_DIR / n for n in names]
 
 
 # ---- building the chain -----------------------------------------------------------------------

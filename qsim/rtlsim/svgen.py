@@ -207,11 +207,16 @@ def core_spec(cfg: Any) -> CoreSpec:
     return gen(cfg)
 
 
-def rtl_sources(spec: CoreSpec) -> list[Path]:
-    """Hand-written SV files a core needs (dependencies first)."""
-    common = ["qsim_stream_check.sv", "qsim_ibuf.sv", "qsim_axis_wrap.sv"]
+def rtl_sources(*specs: CoreSpec) -> list[Path]:
+    """Hand-written SV files the cores of ``specs`` need, each once, dependencies first, plus
+    the AXI wrapper."""
+    common = ["qsim_stream_check.sv", "qsim_ibuf.sv", "qsim_oreg.sv", "qsim_axis_wrap.sv"]
     extra = {"qsim_mvtu": ["qsim_threshold.sv"], "qsim_thresholding": ["qsim_threshold.sv"]}
-    names = common + extra.get(spec.module, []) + [f"{spec.module}.sv"]
+    names = list(common)
+    for spec in specs:
+        for n in extra.get(spec.module, []) + [f"{spec.module}.sv"]:
+            if n not in names:
+                names.append(n)
     return [RTL_DIR / n for n in names]
 
 

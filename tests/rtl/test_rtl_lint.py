@@ -23,13 +23,14 @@ CONFIGS = mvtu_set() + finn_subset() + thresholding_set() + swg_set() + maxpool_
     glue_set()
 
 CORE_DEPS = {
-    "qsim_mvtu": ["qsim_stream_check", "qsim_ibuf", "qsim_threshold"],
-    "qsim_thresholding": ["qsim_stream_check", "qsim_ibuf", "qsim_threshold"],
-    "qsim_maxpool": ["qsim_stream_check", "qsim_ibuf"],
-    "qsim_swg": ["qsim_stream_check"],
-    "qsim_fifo": ["qsim_stream_check", "qsim_ibuf"],
-    "qsim_dwc": ["qsim_stream_check", "qsim_ibuf"],
+    "qsim_mvtu": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_threshold"],
+    "qsim_thresholding": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_threshold"],
+    "qsim_maxpool": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_swg": ["qsim_stream_check", "qsim_oreg"],
+    "qsim_fifo": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_dwc": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
     "qsim_ibuf": [],
+    "qsim_oreg": ["qsim_stream_check"],
     "qsim_threshold": [],
     "qsim_stream_check": [],
     "qsim_axis_wrap": [],
