@@ -107,10 +107,11 @@ class ReferenceLevel(Level):
         last = design.layers[-1]
         # exports often fix the batch to 1 (Reshape to (1, ...)): run one sample at a time
         outs, boundaries = [], {la.name: [] for la in named}  # type: ignore[var-annotated]
+        out_name = _output_name(ctx.source) if named else ""
         for i in range(xs.shape[0]):
             if named:
                 tensors = reference(ctx.source, xs[i:i + 1], all_tensors=True)
-                outs.append(tensors[_output_name(ctx.source)])
+                outs.append(tensors[out_name])
                 for la in named:
                     if la.source in tensors:
                         boundaries[la.name].append(tensors[la.source])

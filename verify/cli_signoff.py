@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from qsim.errors import QsimError, StreamError
+from qsim.errors import QsimError
 
 __all__ = ["add_parsers"]
 
@@ -78,9 +78,7 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
 def run_signoff(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from qsim.frontend import load
-
-    from .cli_verify import load_inputs, run_with_progress, sha256
+    from .cli_verify import load_design, run_meta, run_with_progress
     from .levels import Context
     from .report import write_reports
     from .signoff import write_manifest
@@ -88,10 +86,7 @@ def run_signoff(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     out = Path(args.out)
     try:
-        if not Path(args.model).is_file():
-            raise StreamError(f"model {args.model!r} does not exist")
-        design = load(args.model, folding=args.folding)
-        x = load_inputs(design, None, args.vectors, args.seed)
+        design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
     except QsimError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -100,9 +95,7 @@ def run_signoff(args: argparse.Namespace) -> int:
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {"model": args.model, "model_sha256": sha256(args.model), "folding": args.folding,
-            "folding_sha256": sha256(args.folding), "seed": args.seed,
-            "inputs": int(x.shape[0]), "requested_levels": levels, "signoff": True}
+    meta = {**run_meta(args.model, args.folding, args.seed, x, levels), "signoff": True}
     write_reports(result, out / "report", meta)
     skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
     checks += [

@@ -72,6 +72,26 @@ def load_inputs(design: Any, inputs: Optional[str], random: Optional[int],
     return rng.integers(int(dt.min()), int(dt.max()) + 1, (n,) + shape)
 
 
+def load_design(model: str, folding: Optional[str], inputs: Optional[str],
+                random: Optional[int], seed: int) -> tuple[Any, np.ndarray]:
+    """The Design of ``model`` (with ``folding``) and its integer inputs; QsimError on bad
+    input (missing file, import failure, folding, inputs), which the CLI reports as exit 2."""
+    from qsim.frontend import load
+
+    if not Path(model).is_file():
+        raise StreamError(f"model {model!r} does not exist")
+    design = load(model, folding=folding)
+    return design, load_inputs(design, inputs, random, seed)
+
+
+def run_meta(model: str, folding: Optional[str], seed: int, x: np.ndarray,
+             levels: list[str]) -> dict[str, Any]:
+    """What a report records about its run: the inputs' identity (hashes), seed and levels."""
+    return {"model": model, "model_sha256": sha256(model), "folding": folding,
+            "folding_sha256": sha256(folding) if folding else None, "seed": seed,
+            "inputs": int(x.shape[0]), "requested_levels": levels}
+
+
 def repro_command(args: argparse.Namespace) -> str:
     parts = ["qsim", "verify", args.model]
     if args.folding:
@@ -87,17 +107,12 @@ def repro_command(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from qsim.frontend import load
-
     from .report import write_reports
 
     console = Console(stderr=True, soft_wrap=True)
     levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
     try:
-        if not Path(args.model).is_file():
-            raise StreamError(f"model {args.model!r} does not exist")
-        design = load(args.model, folding=args.folding)
-        x = load_inputs(design, args.inputs, args.random, args.seed)
+        design, x = load_design(args.model, args.folding, args.inputs, args.random, args.seed)
         unknown = [lv for lv in levels if lv not in available_levels()]
         if not levels:
             raise StreamError(f"--levels names no level; known: {available_levels()!r}")
@@ -108,9 +123,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     ctx = Context(source=args.model, seed=args.seed, out_dir=args.report)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {"model": args.model, "model_sha256": sha256(args.model), "folding": args.folding,
-            "folding_sha256": sha256(args.folding) if args.folding else None,
-            "seed": args.seed, "inputs": int(x.shape[0]), "requested_levels": levels,
+    meta = {**run_meta(args.model, args.folding, args.seed, x, levels),
             "repro": repro_command(args)}
     write_reports(result, Path(args.report), meta)
     print_summary(result, console, Path(args.report))
