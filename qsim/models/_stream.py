@@ -69,7 +69,7 @@ class StreamFormat:
         for g0 in range(0, self.lanes, per_group):
             grp = bits[:, g0:g0 + per_group]
             shifts = (np.arange(grp.shape[1], dtype=np.uint64) * np.uint64(w))
-            part = np.bitwise_or.reduce(grp << shifts, axis=1) if grp.shape[1] else grp[:, 0]
+            part = np.bitwise_or.reduce(grp << shifts, axis=1)  # (words, group) -> (words,)
             if g0 == 0:
                 words = part.astype(object)
             else:
