@@ -146,30 +146,36 @@ module qsim_mvtu #(
     return v;
   endfunction
 
-  logic [SIMD*AW-1:0]  xv;        // lane s: value of input element s
   logic [PE*AW-1:0]    acc_next;  // lane p: accumulator after this step
   logic [PE*OBITS-1:0] act;
 
-  for (genvar s = 0; s < SIMD; s++) begin : gen_x
-    assign xv[s*AW +: AW] = ext(AW'(x[s*IBITS +: IBITS]), x[s*IBITS + IBITS - 1], IKIND, IBITS);
+  if (!XNOR) begin : gen_x
+    logic [SIMD*AW-1:0] xv;  // lane s: value of input element s (shared by the PEs)
+    for (genvar s = 0; s < SIMD; s++) begin : gen_lane
+      assign xv[s*AW +: AW] = ext(AW'(x[s*IBITS +: IBITS]), x[s*IBITS + IBITS - 1], IKIND,
+                                  IBITS);
+    end
   end
 
   for (genvar p = 0; p < PE; p++) begin : gen_pe
     logic signed [AW-1:0]  acc_q;
     logic signed [AW-1:0]  dot;
     logic [SIMD*WBITS-1:0] w;       // weight tile (p, tile_q)
-    logic [SIMD*AW-1:0]    wv;
     assign w = WEIGHTS[(p * TILES + 32'(tile_q)) * SIMD * WBITS +: SIMD * WBITS];
-    for (genvar s = 0; s < SIMD; s++) begin : gen_w
-      assign wv[s*AW +: AW] = ext(AW'(w[s*WBITS +: WBITS]), w[s*WBITS + WBITS - 1], WKIND, WBITS);
-    end
-    always_comb begin
-      dot = '0;
-      for (int unsigned s = 0; s < SIMD; s++) begin
-        if (XNOR) begin
-          dot = dot + AW'({x[s * IBITS] ~^ w[s * WBITS]});  // {} : 1-bit xnor
-        end else begin
-          dot = dot + $signed(xv[s * AW +: AW]) * $signed(wv[s * AW +: AW]);
+    if (XNOR) begin : gen_xnor
+      // 1-bit lanes: the dot product counts the lanes where input and weight agree. As one
+      // $countones, Verilator simulates it with popcount instructions instead of SIMD adds.
+      assign dot = AW'($countones(x ~^ w));
+    end else begin : gen_mac
+      logic [SIMD*AW-1:0] wv;       // lane s: value of weight s
+      for (genvar s = 0; s < SIMD; s++) begin : gen_lane
+        assign wv[s*AW +: AW] = ext(AW'(w[s*WBITS +: WBITS]), w[s*WBITS + WBITS - 1], WKIND,
+                                    WBITS);
+      end
+      always_comb begin
+        dot = '0;
+        for (int unsigned s = 0; s < SIMD; s++) begin
+          dot = dot + $signed(gen_x.xv[s * AW +: AW]) * $signed(wv[s * AW +: AW]);
         end
       end
     end
