@@ -24,13 +24,19 @@ import numpy.typing as npt
 from qsim.errors import ConfigError, MismatchError, StreamError
 from qsim.models._dtypes import DType, IntArray, as_int_array, name
 
-__all__ = ["Design", "Layer", "apply_folding"]
+__all__ = ["DEFAULT_FIFO_DEPTH", "Design", "Layer", "apply_folding"]
+
+# Depth of the FIFO on each link between layers unless the Design or a folding config says
+# otherwise (words of the link's widest stream; qsim.rtlsim.stitch places the FIFOs).
+DEFAULT_FIFO_DEPTH = 2
 
 # FINN folding_config.json keys: the ones qsim applies and the hardware-only ones it ignores.
 _FOLD_FIELDS = {"PE": "pe", "SIMD": "simd"}
+# FINN FIFO depths on a node's input / output stream: the link's FIFO takes the larger.
+_FIFO_KEYS = ("inFIFODepths", "outFIFODepths")
 _IGNORED_KEYS = frozenset({
     "ram_style", "ram_style_thresholds", "mem_mode", "resType", "runtime_writeable_weights",
-    "inFIFODepths", "outFIFODepths", "depth_trigger_uram", "depth_trigger_bram",
+    "depth_trigger_uram", "depth_trigger_bram",
     "parallel_window", "impl_style", "preferred_impl_style", "accDataType"})
 
 
@@ -94,6 +100,10 @@ class Design:
         Per-output-channel float mapping ``y_src ~= scale * y_int + bias``.
     name
         Model name used in messages.
+    fifo_depths
+        FIFO depth of each link between layers (len(layers) - 1 of them, 0 = no FIFO), or None
+        for :data:`DEFAULT_FIFO_DEPTH` everywhere; set from a folding config's
+        ``inFIFODepths``/``outFIFODepths`` or with :meth:`with_fifo_depths`.
     """
 
     layers: tuple[Layer, ...]
@@ -105,6 +115,7 @@ class Design:
     scale: Any = 1.0
     bias: Any = 0.0
     name: str = ""
+    fifo_depths: Optional[tuple[int, ...]] = None
 
     def __post_init__(self) -> None:
         from qsim.models._dtypes import resolve
@@ -123,6 +134,25 @@ class Design:
         for layer in self.layers:
             _check_link(owner, prev, shape, dt, layer)
             shape, dt, prev = layer.out_shape, layer.odt, layer.name
+        if self.fifo_depths is not None:
+            depths = tuple(self.fifo_depths)
+            if (len(depths) != len(self.layers) - 1
+                    or not all(isinstance(d, (int, np.integer)) and d >= 0 for d in depths)):
+                raise ConfigError(f"{owner}: fifo_depths={self.fifo_depths!r} must be "
+                                  f"{len(self.layers) - 1} integers >= 0 (one per link between "
+                                  f"layers)")
+            object.__setattr__(self, "fifo_depths", tuple(int(d) for d in depths))
+
+    def with_fifo_depths(self, depths: Optional[Any]) -> "Design":
+        """The same Design with FIFO depths per link (None: the default everywhere)."""
+        return dataclasses.replace(self, fifo_depths=None if depths is None else tuple(depths))
+
+    @property
+    def link_fifo_depths(self) -> tuple[int, ...]:
+        """The FIFO depth of every link between layers (defaults filled in)."""
+        if self.fifo_depths is not None:
+            return self.fifo_depths
+        return (DEFAULT_FIFO_DEPTH,) * (len(self.layers) - 1)
 
     # ---- properties -----------------------------------------------------------------------
     @property
@@ -153,19 +183,37 @@ class Design:
         return "\n".join(lines)
 
     # ---- execution --------------------------------------------------------------------------
-    def __call__(self, x: Any) -> IntArray:
-        """Integer output (..., *output_shape) for an integer input (..., *input_shape)."""
-        return list(self.run_layers(x).values())[-1]
+    def __call__(self, x: Any, memory: int = 256 << 20) -> IntArray:
+        """Integer output (..., *output_shape) for an integer input (..., *input_shape).
+
+        Samples run in chunks sized so that no layer's int64 output exceeds ``memory`` bytes
+        (10,000 CNV images at once would need 34 GiB for one SWG output).
+        """
+        lead, flat = self._samples(x)
+        per_sample = 8 * max(int(np.prod(la.out_shape, dtype=np.int64)) for la in self.layers)
+        chunk = max(1, memory // per_sample)
+        parts = [list(self._run(part, (part.shape[0],)).values())[-1]
+                 for part in (flat[i:i + chunk] for i in range(0, max(flat.shape[0], 1), chunk))]
+        y = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return y.reshape(lead + self.output_shape)
 
     def run_layers(self, x: Any) -> dict[str, IntArray]:
         """Every layer's integer output, by layer name in stream order, each (..., *out_shape)."""
+        lead, flat = self._samples(x)
+        return self._run(flat, lead)
+
+    def _samples(self, x: Any) -> tuple[tuple[int, ...], IntArray]:
+        """(leading shape, inputs as (N, *input_shape)); StreamError on a wrong shape."""
         arr = as_int_array(x, f"Design {self.name!r} input")
         n_in = len(self.input_shape)
         if arr.ndim < n_in or tuple(arr.shape[arr.ndim - n_in:]) != self.input_shape:
             raise StreamError(f"Design {self.name!r}: input shape {arr.shape!r} does not end in "
                               f"the input shape {self.input_shape!r}")
-        lead = arr.shape[: arr.ndim - n_in]
-        cur = arr.reshape((-1,) + self.input_shape)  # (..., *in) -> (N, *in)
+        lead = tuple(arr.shape[: arr.ndim - n_in])
+        return lead, arr.reshape((-1,) + self.input_shape)  # (..., *in) -> (N, *in)
+
+    def _run(self, cur: IntArray, lead: tuple[int, ...]) -> dict[str, IntArray]:
+        """Every layer's output for (N, *input_shape), each reshaped to (*lead, *out_shape)."""
         outs: dict[str, IntArray] = {}
         for layer in self.layers:
             cur = layer.block(cur.reshape((cur.shape[0],) + layer.in_shape))
@@ -225,7 +273,10 @@ class Design:
                               f"float order otherwise")
         blk = LabelSelect(labels=self.output_shape[0], k=k, idt=self.odt, name=name)
         layer = Layer(name=name, block=blk, in_shape=self.output_shape)
-        return dataclasses.replace(self, layers=(*self.layers, layer), scale=1.0, bias=0.0)
+        depths = (None if self.fifo_depths is None
+                  else (*self.fifo_depths, DEFAULT_FIFO_DEPTH))  # a link to the new layer
+        return dataclasses.replace(self, layers=(*self.layers, layer), scale=1.0, bias=0.0,
+                                   fifo_depths=depths)
 
     # ---- folding ------------------------------------------------------------------------------
     def fold(self, folding: Union[Mapping[str, Any], str, Path]) -> "Design":
@@ -275,17 +326,25 @@ def _canonical(node: str) -> str:
     return node
 
 
-def _settings(attrs: Any, layer: str) -> dict[str, int]:
+def _settings(attrs: Any, layer: str) -> tuple[dict[str, int], dict[str, int]]:
+    """(folding attributes, FIFO depths by _FIFO_KEYS key) of one folding entry."""
     if not isinstance(attrs, Mapping):
         raise ConfigError(f"folding entry {layer!r} must be a dict of attributes, got {attrs!r}")
     out: dict[str, int] = {}
+    fifos: dict[str, int] = {}
     for key, value in attrs.items():
         if key in _FOLD_FIELDS:
             out[_FOLD_FIELDS[key]] = value
+        elif key in _FIFO_KEYS:
+            first = value[0] if isinstance(value, (list, tuple)) and value else value
+            if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+                raise ConfigError(f"folding entry {layer!r}: {key}={value!r} must be a list "
+                                  f"of depths >= 0 (FINN) or one depth")
+            fifos[key] = first
         elif key not in _IGNORED_KEYS:
             raise ConfigError(f"folding entry {layer!r}: attribute {key!r} is not a folding "
                               f"attribute qsim knows (PE, SIMD or a FINN hardware attribute)")
-    return out
+    return out, fifos
 
 
 def _defaults(spec: Any) -> dict[str, tuple[Any, Optional[list[str]]]]:
@@ -316,6 +375,7 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
     by_name = {la.name: la for la in design.layers}
     canon = {_canonical(la.name): la.name for la in design.layers}
     per_layer: dict[str, dict[str, int]] = {}
+    fifos: dict[str, dict[str, int]] = {}
     unknown = []
     for key, attrs in data.items():
         if key == "Defaults":
@@ -324,7 +384,7 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
         if target is None:
             unknown.append(key)
             continue
-        per_layer[target] = _settings(attrs, key)
+        per_layer[target], fifos[target] = _settings(attrs, key)
     if unknown:
         raise ConfigError(f"folding config names nodes {sorted(unknown)!r} that are not in "
                           f"Design {design.name!r}; its nodes are {list(by_name)!r}")
@@ -340,5 +400,24 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
             changes[f] = v
         block = dataclasses.replace(la.block, **changes) if changes else la.block
         layers.append(dataclasses.replace(la, block=block))
-    return dataclasses.replace(design, layers=tuple(layers))
+    return dataclasses.replace(design, layers=tuple(layers),
+                               fifo_depths=_link_depths(design, fifos))
+
+
+def _link_depths(design: Design, fifos: Mapping[str, Mapping[str, int]]
+                 ) -> Optional[tuple[int, ...]]:
+    """FIFO depth per link from the folding's in/outFIFODepths (the larger of the producer's
+    output and the consumer's input depth, as FINN's InsertFIFO); links the folding does not
+    name keep the Design's depth."""
+    names = [la.name for la in design.layers]
+    given: list[list[int]] = [[] for _ in names[1:]]
+    for j, nm in enumerate(names):
+        f = fifos.get(nm, {})
+        if "outFIFODepths" in f and j < len(given):
+            given[j].append(f["outFIFODepths"])
+        if "inFIFODepths" in f and j > 0:
+            given[j - 1].append(f["inFIFODepths"])
+    if not any(given):
+        return design.fifo_depths
+    return tuple(max(g) if g else d for g, d in zip(given, design.link_fifo_depths))
 

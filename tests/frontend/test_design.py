@@ -37,6 +37,18 @@ def test_run_layers_and_call() -> None:
     assert d.output_shape == (2,) and d.odt.get_canonical_name() == "UINT2"
 
 
+def test_call_runs_large_batches_in_chunks() -> None:
+    """A memory budget of one sample's widest output: one sample per chunk, same answer."""
+    d = _design()
+    x = np.random.default_rng(1).integers(-8, 8, size=(3, 4, 2, 3))
+    whole = d.run_layers(x)["LabelSelect_0"]
+    assert whole.shape == (3, 4, 2)
+    np.testing.assert_array_equal(d(x, memory=8 * 4), whole)
+    np.testing.assert_array_equal(d(x[0, 0], memory=8 * 4), whole[0, 0])  # one sample, no lead
+    with pytest.raises(StreamError, match="does not end in the input shape"):
+        d(x.reshape(3, 4, 3, 2))  # same size, wrong shape: refused, not reshaped
+
+
 def test_labelselect_ties_lower_index_first() -> None:
     ls = LabelSelect(labels=6, k=3, idt="INT4")
     np.testing.assert_array_equal(ls(np.array([[1, 5, 5, -2, 5, 0]])), [[1, 2, 4]])
@@ -88,3 +100,26 @@ def test_input_to_source_nchw() -> None:
     x = np.arange(24).reshape(1, 2, 3, 4)  # NHWC
     xs = d.input_to_source(x)
     assert xs.shape == (1, 4, 2, 3) and xs[0, 1, 0, 2] == 0.5 * x[0, 0, 2, 1]
+
+
+def test_fifo_depths_from_folding() -> None:
+    d = _design()
+    assert d.fifo_depths is None and d.link_fifo_depths == (2, 2)
+    # FINN: the link's FIFO is the larger of producer outFIFODepths and consumer inFIFODepths
+    f = apply_folding(d, {"MVAU_0": {"outFIFODepths": [5]}, "Thresholding_0": {
+        "inFIFODepths": [3], "outFIFODepths": [0]}, "LabelSelect_0": {"inFIFODepths": 0}})
+    assert f.fifo_depths == (5, 0)
+    assert apply_folding(d, {"LabelSelect_0": {"inFIFODepths": [7]}}).fifo_depths == (2, 7)
+    assert apply_folding(f, {"MVAU_0": {"PE": 2}}).fifo_depths == (5, 0)  # kept
+    with pytest.raises(ConfigError, match=r"inFIFODepths=\[-1\] must be a list of depths"):
+        apply_folding(d, {"MVAU_0": {"inFIFODepths": [-1]}})
+    with pytest.raises(ConfigError, match=r"fifo_depths=\(1,\) must be 2 integers >= 0"):
+        d.with_fifo_depths((1,))
+    assert d.with_fifo_depths([4, 1]).link_fifo_depths == (4, 1)
+
+
+def test_label_select_on_a_design_with_fifo_depths() -> None:
+    d = _design()
+    two = Design(layers=d.layers[:2], input_shape=d.input_shape, idt=d.idt, name="two",
+                 fifo_depths=(9,))
+    assert two.with_label_select(k=2).fifo_depths == (9, 2)
