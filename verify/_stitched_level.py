@@ -27,7 +27,9 @@ def _rtl_prefix(design: Any) -> tuple[Any, list[str]]:
     while layers and not hasattr(layers[-1].block, "schedule"):
         dropped.insert(0, layers.pop().name)
     if dropped and layers:
-        design = dataclasses.replace(design, layers=tuple(layers))
+        depths = design.fifo_depths
+        design = dataclasses.replace(design, layers=tuple(layers), fifo_depths=None if depths
+                                     is None else depths[: len(layers) - 1])
     return design, dropped
 
 

@@ -45,6 +45,12 @@ class FifoSizing:
     simulations: int  # pipeline-model runs the search took
     criterion: str = "cycles"
 
+    def folding(self, design: Any) -> dict[str, dict[str, list[int]]]:
+        """The sized depths as FINN folding-config entries (``inFIFODepths`` of the layer after
+        each link), to merge into a folding_config.json; :func:`qsim.load` reads them back."""
+        return {la.name: {"inFIFODepths": [d]}
+                for la, d in zip(design.layers[1:], self.depths)}
+
     def summary(self) -> str:
         return (f"{self.samples} samples, keep {self.criterion}: baseline depths "
                 f"{list(self.baseline_depths)} -> "

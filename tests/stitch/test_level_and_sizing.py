@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional, Sequence
 
 import numpy as np
 import pytest
 
 from qsim.errors import ConfigError, MismatchError
+from qsim.models.pipeline import simulate_pipeline
 from qsim.rtlsim.fifo_sizing import check_native, size_fifos
 from qsim.rtlsim.patterns import Pattern
+from qsim.rtlsim.stitch import stitch
 from tests.stitch._designs import random_input, tfc, tiny_conv
 
 
@@ -37,7 +40,7 @@ def test_level_passes_with_backpressure() -> None:
 
 @pytest.mark.rtlsim
 def test_level_leaves_out_label_select() -> None:
-    design = tfc().with_label_select()
+    design = tfc().with_fifo_depths([0, 3, 0]).with_label_select()  # the Design's depths
     res = _run(design, random_input(design, 2, seed=0))
     assert res.mismatches == []
     assert "have no RTL core; stitched up to 'MVAU_3'" in res.levels["rtlsim-stitched"].notes[0]
@@ -50,9 +53,10 @@ def test_level_reports_a_cycle_difference(monkeypatch: pytest.MonkeyPatch) -> No
     real = pipeline.simulate_pipeline
 
     def late(*args: Any, **kwargs: Any) -> Any:
-        traces = real(*args, **kwargs)
-        traces[-1].transfer[1:] += 1
-        return traces
+        traces = real(*args, **kwargs)  # read-only views: replace the last one's transfers
+        late_transfer = traces[-1].transfer.copy()
+        late_transfer[1:] += 1
+        return traces[:-1] + [dataclasses.replace(traces[-1], transfer=late_transfer)]
 
     monkeypatch.setattr(pipeline, "simulate_pipeline", late)
     from qsim.verify._stitched_level import _check_cycles
@@ -65,16 +69,32 @@ def test_level_reports_a_cycle_difference(monkeypatch: pytest.MonkeyPatch) -> No
     assert "transfer cycle of word 1" in str(res.mismatches[0])
 
 
-def test_sizing_keeps_the_baseline_cycles() -> None:
-    s = size_fifos(tiny_conv(), samples=2)
-    assert s.cycles <= s.baseline_cycles
-    assert s.depths == (0, 0, 0, 0)  # the glue DWCs buffer enough; no FIFO saves 2 cycles each
-    t = size_fifos(tfc(), samples=4)
-    assert (t.depths, t.baseline_cycles, t.cycles) == ((0, 3, 0), 385, 381)
-    p = size_fifos(tfc(), samples=4, criterion="period")
-    assert p.depths == (0, 3, 0)
+def _total_cycles(design: Any, depths: Sequence[int], samples: int) -> int:
+    transfer = simulate_pipeline(stitch(design, list(depths)).stages(samples))[-1].transfer
+    return int(transfer[-1]) + 1
+
+
+@pytest.mark.parametrize(("name", "samples"), [("tiny_conv", 2), ("tfc", 4)])
+def test_sizing_keeps_the_baseline_cycles_with_minimal_depths(name: str, samples: int) -> None:
+    design = {"tiny_conv": tiny_conv, "tfc": tfc}[name]()
+    s = size_fifos(design, samples=samples)
+    assert s.baseline_cycles == _total_cycles(design, s.baseline_depths, samples)
+    assert s.cycles == _total_cycles(design, s.depths, samples) <= s.baseline_cycles
+    assert sum(s.depths) < sum(s.baseline_depths)
+    for k, d in enumerate(s.depths):  # one word less on any FIFO costs cycles
+        if d:
+            smaller = list(s.depths[:k]) + [d - 1] + list(s.depths[k + 1:])
+            assert _total_cycles(design, smaller, samples) > s.baseline_cycles, (k, s.depths)
+
+
+def test_sizing_for_the_period() -> None:
+    design = tfc()
+    p = size_fifos(design, samples=4, criterion="period")
+    ends = simulate_pipeline(stitch(design, list(p.depths)).stages(4))[-1].transfer
+    base = simulate_pipeline(stitch(design, list(p.baseline_depths)).stages(4))[-1].transfer
+    assert ends[-1] - ends[-2] <= base[-1] - base[-2]  # 1 output word per sample
     with pytest.raises(ConfigError, match="criterion='period' with samples=1"):
-        size_fifos(tfc(), samples=1, criterion="period")
+        size_fifos(design, samples=1, criterion="period")
 
 
 @pytest.mark.rtlsim
@@ -83,3 +103,15 @@ def test_sizing_holds_in_native_rtlsim() -> None:
     s = size_fifos(design, samples=2)
     x = random_input(design, 2, seed=4)
     assert check_native(design, s, x, assertions=False) == (s.baseline_cycles, s.cycles)
+
+
+def test_sized_depths_round_trip_through_a_folding_config() -> None:
+    from qsim.frontend import apply_folding
+
+    design = tfc()
+    s = size_fifos(design, samples=4)
+    sized = apply_folding(design, s.folding(design))
+    assert sized.fifo_depths == s.depths
+    assert [n.cfg.depth for n in stitch(sized).nodes if n.name.startswith("fifo")] == \
+        [d for d in s.depths if d]
+    assert design.link_fifo_depths == (2, 2, 2)  # the default, unchanged by applying

@@ -13,7 +13,7 @@ import pytest
 from qsim.errors import ConfigError, SimulationError
 from qsim.models.pipeline import simulate_pipeline
 from qsim.rtlsim.build import lint_sources
-from qsim.rtlsim.native_run import run_native, run_stitched
+from qsim.rtlsim.native_run import run_native, run_sharded, run_stitched
 from qsim.rtlsim.patterns import Pattern
 from qsim.rtlsim.stitch import stitch, stitched_sample_ok
 from tests.stitch._designs import random_input, tfc, tiny_conv
@@ -130,6 +130,20 @@ def test_native_matches_design_and_cycle_model(name: str, depths: Any, n: int,
 
 
 @pytest.mark.rtlsim
+def test_sharded_run_keeps_order_and_each_shard_its_cycles() -> None:
+    design = _design("tiny_conv")
+    st = stitch(design)
+    x = random_input(design, 5, seed=4)
+    run = run_sharded(st, x, shards=2, assertions=False)
+    assert run.samples == [2, 3]  # contiguous, in order (linspace bounds 0, 2, 5)
+    np.testing.assert_array_equal(st.unpack_output(run.words), design(x))
+    for r, n in zip(run.runs, run.samples):
+        np.testing.assert_array_equal(r.transfer, simulate_pipeline(st.stages(n))[-1].transfer)
+    with pytest.raises(SimulationError, match="shards=0 must be at least 1"):
+        run_sharded(st, x, shards=0)
+
+
+@pytest.mark.rtlsim
 def test_watchdog_names_the_links() -> None:
     """Asking for one word more than the chain makes: every link goes quiet."""
     design = _design("tiny_conv")
@@ -140,19 +154,31 @@ def test_watchdog_names_the_links() -> None:
         run_stitched(st, words, st.out_words_per_sample + 1, watchdog=300, assertions=False)
 
 
+def _zoo_stitched(net: str, samples: int, optimize: bool) -> None:
+    """Zoo ``net`` (w1a1, default folding) stitched: bit-exact and every accept/transfer cycle
+    equal to the pipeline model, always ready and under random output backpressure."""
+    from bench._zoo_designs import zoo_design
+
+    design = zoo_design(net, "w1a1")
+    st = stitch(design)
+    x = random_input(design, samples, seed=3)
+    rng = np.random.default_rng(1)
+    horizon = 2 * simulate_pipeline(st.stages(samples))[-1].cycles
+    for ready in (None, Pattern("s", p_stall=0.3).ready(horizon, rng)):
+        y, accept, transfer = run_native(design, x, ready=ready, assertions=False,
+                                         optimize=optimize)
+        np.testing.assert_array_equal(y, design(x))
+        exp_accept, exp_transfer = _expect(st, samples, None, ready)
+        np.testing.assert_array_equal(accept, exp_accept)
+        np.testing.assert_array_equal(transfer, exp_transfer)
+
+
+@pytest.mark.rtlsim
+def test_qenet_w1a1_stitched() -> None:
+    _zoo_stitched("qenet", 3, optimize=False)
+
+
 @pytest.mark.rtlsim
 @pytest.mark.slow
 def test_cnv_w1a1_stitched() -> None:
-    from bench._zoo_designs import zoo_design
-
-    design = zoo_design("cnv", "w1a1")
-    st = stitch(design)
-    x = random_input(design, 2, seed=3)
-    rng = np.random.default_rng(1)
-    for ready in (None, Pattern("s", p_stall=0.3).ready(200_000, rng)):
-        y, accept, transfer = run_native(design, x, ready=ready, assertions=False,
-                                         optimize=True)
-        np.testing.assert_array_equal(y, design(x))
-        exp_accept, exp_transfer = _expect(st, 2, None, ready)
-        np.testing.assert_array_equal(accept, exp_accept)
-        np.testing.assert_array_equal(transfer, exp_transfer)
+    _zoo_stitched("cnv", 2, optimize=True)
