@@ -22,6 +22,16 @@ from numba import njit
 __all__ = ["run_worklist"]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _next(pos, frame, period):
+    """Cursor after ``(pos, frame)``: one position on, wrapping to the next frame (scalars
+    only, so inlining costs no reference counting)."""
+    pos += 1
+    if pos == period:
+        return 0, frame + 1
+    return pos, frame
+
+
 @njit(cache=True, nogil=True)
 def run_worklist(shape, need, rank, k_off, prod, p_off, free, f_off, offers, nr, links,
                  link_off, link_n, steps, step_off, step_n):
@@ -38,7 +48,8 @@ def run_worklist(shape, need, rank, k_off, prod, p_off, free, f_off, offers, nr,
     compute at least one time): the work is linear in the number of events.
 
     One function body on purpose: numba reference-counts arrays passed to helper functions
-    (an atomic increment and decrement per array per call), which cost 3x the evaluation.
+    (an atomic increment and decrement per array per call), which cost 3x the evaluation;
+    helpers take scalars only.
     """
     n_st = shape.shape[0]
     n_nodes = 2 * n_st + 1
@@ -103,14 +114,8 @@ def run_worklist(shape, need, rank, k_off, prod, p_off, free, f_off, offers, nr,
                 links[base + m] = t
                 prev = t + 1
                 m += 1
-                ur += 1
-                if ur == u_out:
-                    ur = 0
-                    uf += 1
-                dp += 1
-                if dp == d_in:
-                    dp = 0
-                    df += 1
+                ur, uf = _next(ur, uf, u_out)
+                dp, df = _next(dp, df, d_in)
             link_n[li] = m
             lcur[li, 0], lcur[li, 1], lcur[li, 2], lcur[li, 3] = uf, ur, df, dp
             moved = m > start
@@ -147,10 +152,7 @@ def run_worklist(shape, need, rank, k_off, prod, p_off, free, f_off, offers, nr,
                 steps[sb + k] = t
                 t_prev = t
                 k += 1
-                kl += 1
-                if kl == K:
-                    kl = 0
-                    f += 1
+                kl, f = _next(kl, f, K)
             step_n[j] = k
             scur[j, 0], scur[j, 1] = f, kl
             moved = k > start
