@@ -19,11 +19,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"qsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from qsim.verify import cli_fuzz, cli_signoff, cli_verify
+    from qsim.verify import cli_fifo, cli_fuzz, cli_signoff, cli_verify
 
     cli_verify.add_parser(sub)
     cli_fuzz.add_parser(sub)
     cli_signoff.add_parsers(sub)
+    cli_fifo.add_parser(sub)
     return parser
 
 

@@ -28,7 +28,9 @@ __all__ = ["Bench", "DEFAULT_CACHE", "build_bench", "fst_available", "lint_sourc
 #: Default cache root (relative to the working directory, like pytest's cache).
 DEFAULT_CACHE = Path(".qsim_cache")
 
-_BUILD_ARGS = ("--assert", "-Wall", "-Wno-fatal", "--x-assign", "unique",
+# -fno-table: see qsim.rtlsim.native_run (Verilator's table optimisation is most of the
+# conversion time of designs with large weight/threshold parameters).
+_BUILD_ARGS = ("--assert", "-Wall", "-Wno-fatal", "-fno-table", "--x-assign", "unique",
                "--x-initial", "unique")
 _TIMESCALE = ("1ns", "1ps")
 # Make variables for the generated makefile. cocotb drives the model one edge at a time from

@@ -40,8 +40,10 @@ __all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_native", "run_native
            "run_stitched"]
 
 HARNESS = Path(__file__).resolve().parent / "native" / "harness.cpp"
-_VERILATOR_ARGS = ("-O3", "--x-assign", "unique", "--x-initial", "unique", "-Wno-fatal",
-                   "-Wno-lint", "-Wno-style")
+# -fno-table: Verilator's table optimisation (logic with few inputs -> lookup tables) spent
+# 124 of 165 s converting stitched CNV-w1a1, on the cores' weight/threshold selects.
+_VERILATOR_ARGS = ("-O3", "-fno-table", "--x-assign", "unique", "--x-initial", "unique",
+                   "-Wno-fatal", "-Wno-lint", "-Wno-style")
 _CFLAGS = "-I../src"
 # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty (see qsim.rtlsim.build).
 # C++ optimisation of the model's per-cycle code: -O1 by default (TFC w2a2: 5.7 s build,

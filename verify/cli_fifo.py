@@ -1,0 +1,89 @@
+"""``qsim fifo-size``: smallest FIFO depths that keep the deep-FIFO timing, as a folding config.
+
+Sizes on the pipeline cycle model (:mod:`qsim.rtlsim.fifo_sizing`), prints the steady-state
+cycles per sample before and after against the bottleneck layer, writes the input folding
+with ``inFIFODepths`` entries added (``qsim.load`` and ``qsim verify --folding`` read them
+back), and with ``--check-rtl`` reruns baseline and sized chains in native rtlsim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from qsim.errors import ConfigError, QsimError
+
+__all__ = ["add_parser"]
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("fifo-size", help="size the stitched design's FIFOs on the cycle model",
+                       description="Smallest FIFO depth per link that keeps the total cycles "
+                                   "(or, with --criterion period, the last sample's period) "
+                                   "of deep FIFOs; writes the folding with inFIFODepths.")
+    p.add_argument("model")
+    p.add_argument("--folding", default=None)
+    p.add_argument("--out", required=True, metavar="FOLDING.json",
+                   help="where to write the folding config with the sized depths")
+    p.add_argument("--samples", type=int, default=4, help="samples simulated (default 4)")
+    p.add_argument("--criterion", choices=["cycles", "period"], default="period",
+                   help="keep the total cycles or the steady-state period (default)")
+    p.add_argument("--check-rtl", action="store_true",
+                   help="rerun baseline and sized chains in native rtlsim (builds two models)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run)
+
+
+def steady_period(design: Any, depths: Optional[list[int]], samples: int) -> int:
+    """Cycles between the last output words of the last two of ``samples`` samples."""
+    from qsim.models.pipeline import simulate_pipeline
+    from qsim.rtlsim.stitch import stitch
+
+    st = stitch(design, depths)
+    transfer = simulate_pipeline(st.stages(samples))[-1].transfer
+    return int(transfer[-1] - transfer[-1 - st.out_words_per_sample])
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from qsim.rtlsim.fifo_sizing import check_native, size_fifos
+
+    from .cli_verify import load_design
+
+    console = Console(stderr=True, soft_wrap=True)
+    try:
+        if args.samples < 2:
+            raise ConfigError(f"--samples {args.samples}: at least 2 (a period needs two)")
+        design, x = load_design(args.model, args.folding, None, args.samples, args.seed)
+        sizing = size_fifos(design, samples=args.samples, criterion=args.criterion,
+                            progress=lambda m: console.print(f"  {m}"))
+        console.print(sizing.summary())
+        n = max(args.samples, 4)
+        for label, depths in (("as given", list(design.link_fifo_depths)),
+                              ("sized", list(sizing.depths))):
+            console.print(f"  {label}: {steady_period(design, depths, n)} cycles per sample "
+                          f"in steady state ({n} samples)")
+        if args.check_rtl:
+            base, sized = check_native(design, sizing, x, assertions=False)
+            ok = (base, sized) == (sizing.baseline_cycles, sizing.cycles)
+            console.print(f"  native rtlsim: baseline {base} cycles, sized {sized} cycles "
+                          f"({'equal to' if ok else '[red]DIFFERENT from[/red]'} the model)")
+            if not ok:
+                return 1
+        folding: dict[str, Any] = {}
+        if args.folding:
+            folding = json.loads(Path(args.folding).read_text())
+        for entry in folding.values():  # the sized inFIFODepths alone set each link's depth
+            if isinstance(entry, dict):
+                entry.pop("outFIFODepths", None)
+        for layer, entry in sizing.folding(design).items():
+            folding.setdefault(layer, {}).update(entry)
+        Path(args.out).write_text(json.dumps(folding, indent=2) + "\n")
+    except QsimError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    console.print(f"wrote {args.out}")
+    return 0
