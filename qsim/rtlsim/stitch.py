@@ -2,12 +2,13 @@
 
 :func:`stitch` turns a :class:`~qsim.frontend.Design` into a :class:`Stitched` chain::
 
-    s_axis -> core_0 -> fifo_0 -> [dwc_0] -> core_1 -> fifo_1 -> ... -> core_n -> m_axis
+    s_axis -> core_0 -> [dwc_0] -> fifo_0 -> core_1 -> fifo_1 -> ... -> core_n -> m_axis
 
-with one FIFO per link between layers (depth 2 by default, 0 for none) and a data-width
-converter where a layer's output word width differs from the next layer's input word width
-(one DWC for an integer ratio, an up-DWC to the least common multiple then a down-DWC
-otherwise). The same node list gives
+with a data-width converter where a layer's output word width differs from the next layer's
+input word width (one DWC for an integer ratio, an up-DWC to the least common multiple then a
+down-DWC otherwise) and one FIFO per link between layers on the link's widest stream (depths
+from the Design, 2 by default, 0 for none; see :func:`_glue` for why). The same node list
+gives
 
 * the cycle model: :meth:`Stitched.stages` -> :class:`qsim.models.pipeline.Stage` list for
   :func:`~qsim.models.pipeline.simulate_pipeline`;
