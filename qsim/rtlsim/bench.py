@@ -14,6 +14,12 @@ the handshakes that happen at rising edge t. One trigger per cycle keeps cocotb 
 The driver holds word i from cycle ``max(offer[i], accept[i-1] + 1)`` until it is accepted and
 records that first-offered cycle; the monitor records each transfer, its data and any breach
 of the protocol (valid dropped or data changed while valid && !ready; words beyond the count).
+
+Liveness watchdog: an unfinished instance is *quiet* in a cycle where no word moves on its
+ports while it is not waiting on the bench (its next input word offered, its output ready).
+After ``watchdog`` quiet cycles in a row, or at the run's cycle limit with instances
+unfinished, the run stops and records each stalled instance's port state and word counts
+(``stall``); the pytest side raises SimulationError with them.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class _Instance:
         self.ready_drv = -1
         self.stalled = False
         self.prev_data = 0
+        self.quiet = 0  # cycles in a row without progress or a bench-side wait
+        self.ports: dict[str, int] = {}
 
     def idle(self) -> None:
         self.s_valid.value = 0
@@ -70,9 +78,12 @@ class _Instance:
         """Drive cycle t and record the handshakes at rising edge t."""
         in_ready = int(self.s_ready.value)
         out_valid = int(self.m_valid.value)
+        moved = len(self.accepted) + len(self.transferred)
         # ---- upstream driver -------------------------------------------------------------
         i = len(self.accepted)
-        if i < len(self.words) and t >= self.offer_plan[i]:
+        offer_due = i < len(self.words) and t >= self.offer_plan[i]
+        bench_wait = i < len(self.words) and not offer_due
+        if offer_due:
             if len(self.offered) == i:
                 self.offered.append(t)
                 self.s_data.value = self.words[i]
@@ -102,10 +113,24 @@ class _Instance:
             self.out_words.append(data)
         self.stalled = bool(out_valid and not rdy)
         self.prev_data = data
+        # ---- liveness ----------------------------------------------------------------------
+        progress = len(self.accepted) + len(self.transferred) > moved
+        if self.done or progress or bench_wait or not rdy:
+            self.quiet = 0
+        else:
+            self.quiet += 1
+        self.ports = {"s_valid": int(offer_due), "s_ready": in_ready, "m_valid": out_valid,
+                      "m_ready": rdy}
 
     def result(self, cycles: int) -> dict[str, Any]:
         return {"offer": self.offered, "accept": self.accepted, "transfer": self.transferred,
                 "words": self.out_words, "protocol": self.protocol, "cycles": cycles}
+
+    def stall_state(self) -> dict[str, Any]:
+        """Port state and word counts for the watchdog report."""
+        return {**self.ports, "accepted": len(self.accepted), "in_words": len(self.words),
+                "transferred": len(self.out_words), "out_words": self.n_out,
+                "quiet": self.quiet}
 
 
 async def _run(dut: Any, instances: list[dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:
@@ -120,14 +145,24 @@ async def _run(dut: Any, instances: list[dict[str, Any]], run: dict[str, Any]) -
     await falling
     dut.ap_rst_n.value = 1
     t, timeout = 0, int(run["timeout"])
+    watchdog = int(run.get("watchdog", timeout + 1))
+    stall: dict[str, Any] = {}
     while True:
         for inst in insts:
             inst.cycle(t)
-        if t >= timeout or all(inst.done for inst in insts):
+        stuck = [k for k, inst in enumerate(insts) if inst.quiet >= watchdog]
+        if not stuck and t >= timeout:  # the cycle limit: every unfinished instance
+            stuck = [k for k, inst in enumerate(insts) if not inst.done]
+        if stuck:
+            stall = {"cycle": t, "watchdog": watchdog, "limit": t >= timeout,
+                     "instances": {str(k): insts[k].stall_state() for k in stuck}}
+            break
+        if all(inst.done for inst in insts):
             break
         await falling
         t += 1
-    return {"name": run["name"], "instances": [inst.result(t + 1) for inst in insts]}
+    return {"name": run["name"], "instances": [inst.result(t + 1) for inst in insts],
+            "stall": stall}
 
 
 @cocotb.test()

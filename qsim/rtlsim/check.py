@@ -96,10 +96,40 @@ def _plan(insts: Sequence[_Instance], patterns: Sequence[Pattern],
             offers.append(off)
             readys.append("".join("1" if r else "0" for r in rdy))
         runs.append({"name": pat.name, "offer": offers, "ready": readys,
-                     "timeout": last + _TIMEOUT_SLACK})
+                     "timeout": last + _TIMEOUT_SLACK, "watchdog": _watchdog(insts)})
     return {"instances": [{"prefix": f"i{k}_", "in_words": inst.in_words,
                            "n_out": len(inst.out_words)} for k, inst in enumerate(insts)],
             "runs": runs}
+
+
+def _watchdog(insts: Sequence[_Instance]) -> int:
+    """Quiet cycles after which an instance counts as stuck: well above the longest stretch a
+    healthy core goes without moving a word (a frame of engine steps plus its buffer)."""
+    return 4 * max(i.cfg.schedule.steps + i.cfg.schedule.capacity for i in insts) + 1000
+
+
+def _stall_report(insts: Sequence[_Instance], result: dict[str, Any]) -> Optional[str]:
+    """The watchdog's report of the first run that stalled, or None."""
+    for run in result["runs"]:
+        stall = run.get("stall")
+        if not stall:
+            continue
+        why = (f"cycle limit {stall['cycle']} reached (the cycle model finishes "
+               f"{_TIMEOUT_SLACK} cycles earlier)" if stall["limit"] else
+               f"no word moved for {stall['watchdog']} cycles, at cycle {stall['cycle']}")
+        lines = [f"liveness watchdog: run {run['name']!r}: {why}"]
+        for k, st in sorted(stall["instances"].items(), key=lambda kv: int(kv[0])):
+            inst = insts[int(k)]
+            side = ("input: valid=1 ready=0 (the core does not accept)" if st["s_valid"] and
+                    not st["s_ready"] else "output: valid=0 (the core produces nothing)"
+                    if not st["m_valid"] else "output: valid=1 ready=1 but no transfer")
+            lines.append(f"  {inst.cfg.owner} (instance i{k}) stalled at its {side}; "
+                         f"s_axis valid={st['s_valid']} ready={st['s_ready']} after "
+                         f"{st['accepted']} of {st['in_words']} words, m_axis "
+                         f"valid={st['m_valid']} ready={st['m_ready']} after "
+                         f"{st['transferred']} of {st['out_words']} words")
+        return "\n".join(lines)
+    return None
 
 
 def _simulate(bench: Bench, plan: dict[str, Any]) -> tuple[dict[str, Any], Path, float]:
@@ -167,6 +197,8 @@ def _cycle_problems(inst: _Instance, k: int, run: str, what: str, exp: list[int]
 
 def _compare(insts: Sequence[_Instance], plan: dict[str, Any],
              result: dict[str, Any]) -> list[str]:
+    """Words, protocol and cycles of runs in which every instance finished (a stalled run
+    raised SimulationError in :func:`_run_instances` before this)."""
     problems: list[str] = []
     for run_plan, run_res in zip(plan["runs"], result["runs"]):
         name = run_plan["name"]
@@ -177,13 +209,6 @@ def _compare(insts: Sequence[_Instance], plan: dict[str, Any],
                 if e != g:
                     problems.append(_word_problem(inst, k, name, m, e, g, res["transfer"][m]))
                     break
-            if len(res["words"]) < len(inst.out_words):
-                problems.append(f"{where}: only {len(res['words'])} of {len(inst.out_words)} "
-                                f"output words in {res['cycles']} cycles (timeout)")
-            if len(res["offer"]) != len(inst.in_words):
-                problems.append(f"{where}: only {len(res['accept'])} of {len(inst.in_words)} "
-                                f"input words accepted in {res['cycles']} cycles (timeout)")
-                continue
             ready = [c == "1" for c in run_plan["ready"][k]]
             model = inst.cfg.cycles(inst.frames, offer=res["offer"], ready=ready)
             problems += _cycle_problems(inst, k, name, "accept", model.accept.tolist(),
@@ -252,18 +277,26 @@ def _run_instances(insts: Sequence[_Instance], patterns: Sequence[Pattern],
     cycles = sum(r["instances"][0]["cycles"] for r in result["runs"]) if insts else 0
     report = RtlReport(len(insts), len(patterns), bench.build_seconds, sim_s, cycles,
                        bench.build_dir)
+    stall = _stall_report(insts, result)
+    if stall is not None:
+        _, note = _waveform(specs, cache, plan)
+        raise SimulationError(f"{stall}\n  {note} (bench run {str(run_dir)!r})")
     problems = _compare(insts, plan, result)
-    waveform, note = None, ""
-    if problems:
-        try:
-            traced = build_bench(specs, cache, trace=True)
-            _, trace_dir, _ = _simulate(traced, plan)
-            dumps = sorted(trace_dir.glob("dump.*"))
-            waveform = str(dumps[0]) if dumps else None
-            note = f"waveform: {waveform!r}" if dumps else \
-                f"(no waveform written in {str(trace_dir)!r})"
-        except SimulationError as exc:
-            note = f"(no waveform: {exc})"
+    waveform, note = _waveform(specs, cache, plan) if problems else (None, "")
     first = result["runs"][0]["instances"] if result["runs"] else []
     return RtlRun(report, [r["words"] for r in first], [r["accept"] for r in first],
                   [r["transfer"] for r in first], problems, waveform, note, run_dir)
+
+
+def _waveform(specs: Sequence[Any], cache: Path, plan: dict[str, Any]
+              ) -> tuple[Optional[str], str]:
+    """Re-run ``plan`` on a traced build: (waveform path or None, a note for messages)."""
+    try:
+        traced = build_bench(specs, cache, trace=True)
+        _, trace_dir, _ = _simulate(traced, plan)
+    except SimulationError as exc:
+        return None, f"(no waveform: {exc})"
+    dumps = sorted(trace_dir.glob("dump.*"))
+    if not dumps:
+        return None, f"(no waveform written in {str(trace_dir)!r})"
+    return str(dumps[0]), f"waveform: {str(dumps[0])!r}"

@@ -63,3 +63,26 @@ def test_models_agree_without_faults() -> None:
     report = verify_rtl(CFGS, frames=12, patterns=PATTERNS + (Pattern("none"),))
     assert report.instances == 2 and report.cycles > 0
     assert np.isfinite(report.sim_seconds)
+
+
+@pytest.mark.parametrize("watchdog", [50, None], ids=["quiet", "cycle-limit"])
+def test_stalled_core_raises_with_its_port_state(monkeypatch: pytest.MonkeyPatch,
+                                                 watchdog: Optional[int]) -> None:
+    """The bench expects one output word more than the FIFO makes: the watchdog (or, with
+    the default watchdog, the cycle limit) stops the run and names the core and its ports."""
+    from qsim.errors import SimulationError
+    from qsim.rtlsim import check
+    from qsim.rtlsim.build import DEFAULT_CACHE
+
+    if watchdog is not None:
+        monkeypatch.setattr(check, "_watchdog", lambda insts: watchdog)
+    rng = np.random.default_rng(3)
+    cfg = CFGS[0]
+    words, out = check.random_vectors(cfg, 4, rng)
+    inst = check._Instance(cfg, 4, words, out + [0])
+    why = "no word moved for 50 cycles" if watchdog else "cycle limit"
+    with pytest.raises(SimulationError, match=rf"(?s)liveness watchdog: run 'none': {why}.*"
+                                              r"f0.*instance i0\) stalled at its output: "
+                                              r"valid=0.*after 4 of 4 words.*after 4 of 5 "
+                                              r"words.*waveform: '"):
+        check._run_instances([inst], [Pattern("none")], rng, DEFAULT_CACHE)
