@@ -39,8 +39,10 @@ module qsim_mvtu #(
   localparam int unsigned NF      = (MH / PE > 0) ? MH / PE : 1,
   localparam int unsigned SF      = (MW / SIMD > 0) ? MW / SIMD : 1,
   localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
-  parameter logic [PE*NF*SF*SIMD*WBITS-1:0] WEIGHTS = '0,  // weight_tiles() (PE, NF*SF, SIMD)
-  parameter logic [PE*NF*TS*AW-1:0] THRESHOLDS      = '0   // threshold_tiles() (PE, NF, S)
+  // weight_tiles() (PE, NF*SF, SIMD): element p*NF*SF + tile holds that tile's SIMD weights
+  parameter logic [SIMD*WBITS-1:0] WEIGHTS [PE*NF*SF] = '{default: '0},
+  // threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s
+  parameter logic [AW-1:0] THRESHOLDS [PE*NF*TS]      = '{default: '0}
 ) (
   input  wire logic                  clk_i,
   input  wire logic                  rst_ni,
@@ -161,7 +163,7 @@ module qsim_mvtu #(
     logic signed [AW-1:0]  acc_q;
     logic signed [AW-1:0]  dot;
     logic [SIMD*WBITS-1:0] w;       // weight tile (p, tile_q)
-    assign w = WEIGHTS[(p * TILES + 32'(tile_q)) * SIMD * WBITS +: SIMD * WBITS];
+    assign w = WEIGHTS[p * TILES + 32'(tile_q)];
     if (XNOR) begin : gen_xnor
       // 1-bit lanes: the dot product counts the lanes where input and weight agree. As one
       // $countones, Verilator simulates it with popcount instructions instead of SIMD adds.

@@ -5,8 +5,8 @@
 //   y[p]     = count[p]                                      (OBIPOLAR: the wire bit, 1 = +1)
 //   y[p]     = val[p][OBITS-1:0]                             (NTHR = 0: no thresholds)
 //
-// Thresholds are packed as THRESHOLDS[((p*NF + nf)*NTHR + s)*AW +: AW], i.e. the
-// (PE, NF, S) array of the Python config's threshold_tiles(). Used inside qsim_mvtu and
+// Thresholds are the unpacked array THRESHOLDS[(p*NF + nf)*NTHR + s], i.e. the (PE, NF, S)
+// array of the Python config's threshold_tiles(), flattened. Used inside qsim_mvtu and
 // qsim_thresholding; purely combinational (the callers register its output).
 `default_nettype none
 
@@ -20,7 +20,7 @@ module qsim_threshold #(
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
   localparam int unsigned NFW     = (NF > 1) ? $clog2(NF) : 1,
   localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
-  parameter logic [PE*NF*TS*AW-1:0] THRESHOLDS = '0  // (PE, NF, S) thresholds, AW bits each
+  parameter logic [AW-1:0] THRESHOLDS [PE*NF*TS] = '{default: '0}  // (PE, NF, S), flattened
 ) (
   input  wire logic [PE*AW-1:0]    val_i,   // lane p in [(p+1)*AW-1 : p*AW]
   input  wire logic [NFW-1:0]      nf_i,    // threshold set (output fold) of this word
@@ -36,11 +36,10 @@ module qsim_threshold #(
     for (genvar p = 0; p < PE; p++) begin : gen_lane
       assign data_o[p*OBITS +: OBITS] = val_i[p*AW +: OBITS];
     end
-    logic unused_nf, unused_val;
-    logic [PE*NF*TS*AW-1:0] unused_thresholds;
+    logic unused_nf, unused_val, unused_thresholds;
     assign unused_nf         = ^nf_i;
     assign unused_val        = ^val_i;  // the sign bit above OBITS is dropped
-    assign unused_thresholds = THRESHOLDS;
+    assign unused_thresholds = ^THRESHOLDS[0];
   end else begin : gen_thr
     if (OBIPOLAR && (NTHR != 1 || ACT_VAL != 0)) begin : gen_check_bipolar
       $fatal(1, "qsim_threshold: a BIPOLAR odt needs exactly 1 threshold and act_val=0");
@@ -52,7 +51,7 @@ module qsim_threshold #(
       always_comb begin
         count = '0;
         for (int unsigned s = 0; s < NTHR; s++) begin
-          if (val >= $signed(THRESHOLDS[((p * NF + 32'(nf_i)) * NTHR + s) * AW +: AW])) begin
+          if (val >= $signed(THRESHOLDS[(p * NF + 32'(nf_i)) * NTHR + s])) begin
             count = count + CNTW'(1);
           end
         end

@@ -25,7 +25,8 @@ module qsim_thresholding #(
   parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
   localparam int unsigned NF      = (C / PE > 0) ? C / PE : 1,
-  parameter logic [PE*NF*NTHR*AW-1:0] THRESHOLDS = '0  // threshold_tiles() (PE, NF, S)
+  // threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s
+  parameter logic [AW-1:0] THRESHOLDS [PE*NF*NTHR] = '{default: '0}
 ) (
   input  wire logic                clk_i,
   input  wire logic                rst_ni,

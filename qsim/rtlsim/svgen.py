@@ -35,18 +35,25 @@ __all__ = ["RTL_DIR", "CoreSpec", "SvParam", "core_spec", "render_bench", "rende
 #: Directory of the hand-written SystemVerilog.
 RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
 
-_LITERAL_CHUNK = 256  # bits per line of a wide packed literal
+_LITERAL_CHUNK = 256  # bits per line of an array literal
 
 
 @dataclass(frozen=True)
 class SvParam:
-    """One SV parameter: ``kind`` is "uint", "int", "bit" or "vec" (packed, ``bits`` wide)."""
+    """One SV parameter: ``kind`` is "uint", "int", "bit" or "array" (an unpacked array of
+    ``bits // elem`` elements of ``elem`` bits; ``value`` packs element 0 in the LSBs).
+
+    Large constants are unpacked arrays on purpose: Verilator folds a packed concatenation
+    pairwise, quadratic in its width (a 590 kbit weight parameter took 25 s to elaborate,
+    as an array of 32-bit tiles 0.1 s).
+    """
 
     name: str
     value: int
     kind: str
     comment: str
     bits: int = 0
+    elem: int = 0
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,8 @@ class CoreSpec:
     @property
     def tag(self) -> str:
         """Instance name: the core module plus a hash of its parameters."""
-        text = repr([(p.name, format(p.value, "x"), p.kind, p.bits) for p in self.params])
+        text = repr([(p.name, format(p.value, "x"), p.kind, p.bits, p.elem)
+                     for p in self.params])
         return f"{self.module}_{hashlib.sha1(text.encode()).hexdigest()[:10]}"
 
 
@@ -87,6 +95,12 @@ def _pack(values: npt.NDArray[Any], bits: int) -> int:
 
 def _uint(name: str, value: int, comment: str) -> SvParam:
     return SvParam(name, int(value), "uint", comment)
+
+
+def _thresholds(t_tiles: npt.NDArray[Any], aw: int) -> SvParam:
+    return SvParam("THRESHOLDS", _pack(t_tiles, aw), "array",
+                   "threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s",
+                   bits=t_tiles.size * aw, elem=aw)
 
 
 def _mvtu(cfg: MVTU) -> CoreSpec:
@@ -114,10 +128,10 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
         _uint("OBITS", obits, f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
-        SvParam("WEIGHTS", _pack(w_codes, w_bits), "vec", "weight_tiles() (PE, NF*SF, SIMD)",
-                bits=tiles.size * w_bits),
-        SvParam("THRESHOLDS", _pack(t_tiles, aw), "vec", "threshold_tiles() (PE, NF, S)",
-                bits=t_tiles.size * aw),
+        SvParam("WEIGHTS", _pack(w_codes, w_bits), "array",
+                "weight_tiles() (PE, NF*SF, SIMD): element p*NF*SF + tile, SIMD weights",
+                bits=tiles.size * w_bits, elem=cfg.simd * w_bits),
+        _thresholds(t_tiles, aw),
     )
     return CoreSpec("qsim_mvtu", cfg.owner, params, cfg.in_stream.word_bits,
                     cfg.out_stream.word_bits)
@@ -136,8 +150,7 @@ def _thresholding(cfg: Thresholding) -> CoreSpec:
         _uint("OBITS", cfg.odt.bitwidth(), f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
-        SvParam("THRESHOLDS", _pack(t_tiles, aw), "vec", "threshold_tiles() (PE, NF, S)",
-                bits=t_tiles.size * aw),
+        _thresholds(t_tiles, aw),
     )
     return CoreSpec("qsim_thresholding", cfg.owner, params, cfg.in_stream.word_bits,
                     cfg.out_stream.word_bits)
@@ -225,19 +238,19 @@ def _literal(p: SvParam) -> str:
         return f"1'b{p.value & 1}"
     if p.kind in ("uint", "int"):
         return str(p.value)
-    # a packed vector: MSB-first concatenation of sized hex chunks, one per line
-    chunks = []
-    for lo in range(0, p.bits, _LITERAL_CHUNK):
-        width = min(_LITERAL_CHUNK, p.bits - lo)
-        chunks.append(f"{width}'h{(p.value >> lo) & ((1 << width) - 1):x}")
-    if len(chunks) == 1:
-        return chunks[0]
-    return "{\n    " + ",\n    ".join(reversed(chunks)) + "\n  }"
+    # an unpacked array: element 0 first, sized hex literals, a few per line
+    mask = (1 << p.elem) - 1
+    elems = [f"{p.elem}'h{(p.value >> lo) & mask:x}" for lo in range(0, p.bits, p.elem)]
+    per_line = max(1, _LITERAL_CHUNK // max(p.elem, 1))
+    lines = [", ".join(elems[i:i + per_line]) for i in range(0, len(elems), per_line)]
+    return "'{\n    " + ",\n    ".join(lines) + "\n  }"
 
 
 def _decl(p: SvParam) -> str:
-    types = {"uint": "int unsigned", "int": "int", "bit": "bit",
-             "vec": f"logic [{max(p.bits, 1) - 1}:0]"}
+    if p.kind == "array":
+        return (f"  // {p.comment}\n  localparam logic [{p.elem - 1}:0] {p.name} "
+                f"[{p.bits // p.elem}] = {_literal(p)};")
+    types = {"uint": "int unsigned", "int": "int", "bit": "bit"}
     return f"  // {p.comment}\n  localparam {types[p.kind]} {p.name} = {_literal(p)};"
 
 
