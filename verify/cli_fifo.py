@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from qsim.errors import ConfigError, QsimError
 
@@ -36,20 +36,10 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def steady_period(design: Any, depths: Optional[list[int]], samples: int) -> int:
-    """Cycles between the last output words of the last two of ``samples`` samples."""
-    from qsim.models.pipeline import simulate_pipeline
-    from qsim.rtlsim.stitch import stitch
-
-    st = stitch(design, depths)
-    transfer = simulate_pipeline(st.stages(samples))[-1].transfer
-    return int(transfer[-1] - transfer[-1 - st.out_words_per_sample])
-
-
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from qsim.rtlsim.fifo_sizing import check_native, size_fifos
+    from qsim.rtlsim.fifo_sizing import chain_cycles, check_native, size_fifos
 
     from .cli_verify import load_design
 
@@ -64,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
         n = max(args.samples, 4)
         for label, depths in (("as given", list(design.link_fifo_depths)),
                               ("sized", list(sizing.depths))):
-            console.print(f"  {label}: {steady_period(design, depths, n)} cycles per sample "
-                          f"in steady state ({n} samples)")
+            console.print(f"  {label}: {chain_cycles(design, depths, n, 'period')} cycles per "
+                          f"sample in steady state ({n} samples)")
         if args.check_rtl:
             base, sized = check_native(design, sizing, x, assertions=False)
             ok = (base, sized) == (sizing.baseline_cycles, sizing.cycles)

@@ -61,7 +61,6 @@ class _Instance:
         self.stalled = False
         self.prev_data = 0
         self.quiet = 0  # cycles in a row without progress or a bench-side wait
-        self.ports: dict[str, int] = {}
 
     def idle(self) -> None:
         self.s_valid.value = 0
@@ -119,16 +118,17 @@ class _Instance:
             self.quiet = 0
         else:
             self.quiet += 1
-        self.ports = {"s_valid": int(offer_due), "s_ready": in_ready, "m_valid": out_valid,
-                      "m_ready": rdy}
 
     def result(self, cycles: int) -> dict[str, Any]:
         return {"offer": self.offered, "accept": self.accepted, "transfer": self.transferred,
                 "words": self.out_words, "protocol": self.protocol, "cycles": cycles}
 
     def stall_state(self) -> dict[str, Any]:
-        """Port state and word counts for the watchdog report."""
-        return {**self.ports, "accepted": len(self.accepted), "in_words": len(self.words),
+        """Port state (as driven and read in the cycle just run) and word counts for the
+        watchdog report."""
+        return {"s_valid": self.valid_drv, "s_ready": int(self.s_ready.value),
+                "m_valid": int(self.m_valid.value), "m_ready": self.ready_drv,
+                "accepted": len(self.accepted), "in_words": len(self.words),
                 "transferred": len(self.out_words), "out_words": self.n_out,
                 "quiet": self.quiet}
 

@@ -84,6 +84,7 @@ class _Instance:
 def _plan(insts: Sequence[_Instance], patterns: Sequence[Pattern],
           rng: np.random.Generator) -> dict[str, Any]:
     runs = []
+    watchdog = _watchdog(insts)
     for pat in patterns:
         offers, readys, last = [], [], 0
         for inst in insts:
@@ -96,7 +97,7 @@ def _plan(insts: Sequence[_Instance], patterns: Sequence[Pattern],
             offers.append(off)
             readys.append("".join("1" if r else "0" for r in rdy))
         runs.append({"name": pat.name, "offer": offers, "ready": readys,
-                     "timeout": last + _TIMEOUT_SLACK, "watchdog": _watchdog(insts)})
+                     "timeout": last + _TIMEOUT_SLACK, "watchdog": watchdog})
     return {"instances": [{"prefix": f"i{k}_", "in_words": inst.in_words,
                            "n_out": len(inst.out_words)} for k, inst in enumerate(insts)],
             "runs": runs}

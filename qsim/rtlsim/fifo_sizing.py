@@ -30,7 +30,7 @@ from qsim.errors import ConfigError
 from qsim.models.pipeline import simulate_pipeline
 from qsim.rtlsim.stitch import Stitched, stitch
 
-__all__ = ["FifoSizing", "check_native", "size_fifos"]
+__all__ = ["FifoSizing", "chain_cycles", "check_native", "size_fifos"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ class FifoSizing:
                 f"cycles; {self.simulations} model runs")
 
 
-def _cycles(design: Any, depths: list[int], samples: int, criterion: str = "cycles") -> int:
+def chain_cycles(design: Any, depths: Optional[list[int]], samples: int,
+                 criterion: str = "cycles") -> int:
     """Total cycles ("cycles") or the last sample's period ("period": cycles between the last
     output words of the last two samples) of the chain with ``depths``."""
     st = stitch(design, depths)
@@ -101,7 +102,7 @@ def size_fifos(design: Any, samples: int = 2,
     n_links = len(design.layers) - 1
     words = [n.words_in for n in stitch(design, 0).nodes[1:] if n.layer]  # per sample
     base = [w * samples + 2 for w in words]  # deeper than a whole run: never fills
-    target = _cycles(design, base, samples, criterion)
+    target = chain_cycles(design, base, samples, criterion)
     peaks = _peak_occupancy(stitch(design, base), samples)
     depths = [max(1, p) for p in peaks]
     runs = 2
@@ -110,7 +111,7 @@ def size_fifos(design: Any, samples: int = 2,
             nonlocal runs
             runs += 1
             trial = depths[:k] + [d] + depths[k + 1:]
-            return _cycles(design, trial, samples, criterion) <= target
+            return chain_cycles(design, trial, samples, criterion) <= target
 
         if ok(0):
             depths[k] = 0
@@ -125,10 +126,10 @@ def size_fifos(design: Any, samples: int = 2,
             depths[k] = hi
         if progress:
             progress(f"link {k}: depth {depths[k]} (peak {peaks[k]})")
-    final = _cycles(design, depths, samples, criterion)
+    final = chain_cycles(design, depths, samples, criterion)
     assert final <= target, (depths, final, target)
     if criterion == "period":  # report total cycles for both, as for "cycles"
-        target, final = _cycles(design, base, samples), _cycles(design, depths, samples)
+        target, final = chain_cycles(design, base, samples), chain_cycles(design, depths, samples)
         runs += 2
     return FifoSizing(samples, tuple(base), target, tuple(depths), final, runs + 1, criterion)
 

@@ -170,8 +170,7 @@ def build_native(st: Stitched, cache: Path = DEFAULT_CACHE, assertions: bool = T
 def _words_to_bytes(words: Sequence[int], bits: int) -> bytes:
     nb = _w32(bits) * 4
     if bits <= 64:  # one or two little-endian uint32 per word: numpy does it in bulk
-        arr = np.asarray(words, dtype=np.uint64)
-        return (arr.astype(np.uint32) if nb == 4 else arr).astype("<u" + str(nb)).tobytes()
+        return np.asarray(words, dtype=np.uint64).astype(f"<u{nb}").tobytes()
     return b"".join(int(w).to_bytes(nb, "little") for w in words)
 
 
@@ -275,12 +274,13 @@ class ShardedRun:
 
 
 def run_sharded(st: Stitched, x: Any, shards: int = 2, ready: Optional[npt.ArrayLike] = None,
-                cache: Path = DEFAULT_CACHE, **kwargs: Any) -> ShardedRun:
+                cache: Path = DEFAULT_CACHE, assertions: bool = True, optimize: bool = False,
+                **kwargs: Any) -> ShardedRun:
     """Run the samples ``x`` of ``st`` in ``shards`` harness processes at once (one per core).
 
     Bulk functional regression on all cores: sample order is kept (shard 0 takes the first
     samples), every shard starts from reset and sees the same ``ready`` pattern from its own
-    cycle 0. ``kwargs`` go to :func:`run_stitched` (``assertions``, ``optimize``, ...).
+    cycle 0. ``kwargs`` go to :func:`run_stitched` (``watchdog``, ``max_cycles``).
     """
     n = st.samples_of(x)
     if shards < 1:
@@ -288,11 +288,12 @@ def run_sharded(st: Stitched, x: Any, shards: int = 2, ready: Optional[npt.Array
     arr = np.asarray(x).reshape((n,) + tuple(st.design.input_shape))
     bounds = np.linspace(0, n, min(shards, max(n, 1)) + 1).round().astype(int)
     parts = [arr[a:b] for a, b in zip(bounds, bounds[1:])]
-    build_native(st, cache, kwargs.get("assertions", True), kwargs.get("optimize", False))
+    build_native(st, cache, assertions, optimize)  # once, before the shards share it
 
     def one(part: np.ndarray) -> NativeRun:
         return run_stitched(st, st.pack_input(part), part.shape[0] * st.out_words_per_sample,
-                            ready=ready, cache=cache, **kwargs)
+                            ready=ready, cache=cache, assertions=assertions, optimize=optimize,
+                            **kwargs)
 
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:  # the harness runs outside the GIL
