@@ -28,9 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _zoo_designs import zoo_design  # noqa: E402
 
-from qsim.models.pipeline import simulate_pipeline  # noqa: E402
+from qsim.pipeline.engine import simulate_pipeline  # noqa: E402
+from qsim.pipeline.plan import Stitched, stitch  # noqa: E402
+from qsim.rtlsim import stitch as sv  # noqa: E402
 from qsim.rtlsim.native_run import build_native, run_stitched  # noqa: E402
-from qsim.rtlsim.stitch import Stitched, stitch  # noqa: E402
 
 
 def _design(net: str) -> Any:
@@ -90,8 +91,8 @@ def _cocotb(st: Stitched, words: list[int], n_out: int) -> tuple[float, int, lis
     from qsim.rtlsim.build import _BUILD_ARGS, _MAKE_VARS, _TIMESCALE
 
     apply_verilator_env()
-    root = (Path(".qsim_cache") / "cocotb_stitched" / st.digest()).resolve()
-    srcs = st.sources(root / "src")
+    root = (Path(".qsim_cache") / "cocotb_stitched" / sv.source_digest(st)).resolve()
+    srcs = sv.sources(st, root / "src")
     runner = get_runner("verilator")
     os.environ["MAKEFLAGS"] = f"{os.environ.get('MAKEFLAGS', '')} {_MAKE_VARS}".strip()
     t0 = time.monotonic()
@@ -186,7 +187,8 @@ def stallfree(args: argparse.Namespace) -> None:
 
 
 def sizing(args: argparse.Namespace) -> None:
-    from qsim.rtlsim.fifo_sizing import check_native, size_fifos
+    from qsim.pipeline.fifo_sizing import size_fifos
+    from qsim.rtlsim.native_run import check_native
 
     d = _design(args.net)
     t0 = time.perf_counter()

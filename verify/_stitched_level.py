@@ -1,10 +1,10 @@
 """The ``rtlsim-stitched`` level: the whole Design as one stitched top in native Verilator.
 
 Unlike the node-by-node levels, the layers run chained (cores, FIFOs, width converters; see
-:mod:`qsim.rtlsim.stitch`), driven by the C++ harness (:mod:`qsim.rtlsim.native_run`). The
+:mod:`qsim.pipeline.plan`), driven by the C++ harness (:mod:`qsim.rtlsim.native_run`). The
 level reports the last layer's output and the transfer cycle of every output word, and checks
 those cycles itself against the pipeline cycle model of the same chain
-(:func:`qsim.models.pipeline.simulate_pipeline`), raising MismatchError on the first
+(:func:`qsim.pipeline.engine.simulate_pipeline`), raising MismatchError on the first
 difference. Trailing layers without RTL (LabelSelect) are left out, with a note.
 """
 
@@ -55,9 +55,9 @@ class StitchedLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: Context, progress: Progress) -> LevelResult:
-        from qsim.models.pipeline import simulate_pipeline
+        from qsim.pipeline.engine import simulate_pipeline
+        from qsim.pipeline.plan import stitch
         from qsim.rtlsim.native_run import run_stitched
-        from qsim.rtlsim.stitch import stitch
 
         res = LevelResult(self.name)
         rtl, dropped = _rtl_prefix(design)

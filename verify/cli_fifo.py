@@ -1,6 +1,6 @@
 """``qsim fifo-size``: smallest FIFO depths that keep the deep-FIFO timing, as a folding config.
 
-Sizes on the pipeline cycle model (:mod:`qsim.rtlsim.fifo_sizing`), prints the steady-state
+Sizes on the pipeline cycle model (:mod:`qsim.pipeline.fifo_sizing`), prints the steady-state
 cycles per sample before and after against the bottleneck layer, writes the input folding
 with ``inFIFODepths`` entries added (``qsim.load`` and ``qsim verify --folding`` read them
 back), and with ``--check-rtl`` reruns baseline and sized chains in native rtlsim.
@@ -39,7 +39,8 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from qsim.rtlsim.fifo_sizing import chain_cycles, check_native, size_fifos
+    from qsim.pipeline.fifo_sizing import chain_cycles, size_fifos
+    from qsim.rtlsim.native_run import check_native
 
     from .cli_verify import load_design
 

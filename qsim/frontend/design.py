@@ -27,7 +27,7 @@ from qsim.models._dtypes import DType, IntArray, as_int_array, name
 __all__ = ["DEFAULT_FIFO_DEPTH", "Design", "Layer", "apply_folding"]
 
 # Depth of the FIFO on each link between layers unless the Design or a folding config says
-# otherwise (words of the link's widest stream; qsim.rtlsim.stitch places the FIFOs).
+# otherwise (words of the link's widest stream; qsim.pipeline.plan places the FIFOs).
 DEFAULT_FIFO_DEPTH = 2
 
 # FINN folding_config.json keys: the ones qsim applies and the hardware-only ones it ignores.

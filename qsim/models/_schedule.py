@@ -101,9 +101,9 @@ def simulate(sched: Schedule, frames: int, offer: Optional[npt.ArrayLike] = None
     ready
         Downstream ready per cycle (bool array); cycles past its end are ready. None: always.
 
-    A single block is a one-stage pipeline: :func:`qsim.models.pipeline.simulate_pipeline`
+    A single block is a one-stage pipeline: :func:`qsim.pipeline.engine.simulate_pipeline`
     evaluates the recurrences above for chains of any length.
     """
-    from qsim.models.pipeline import Stage, simulate_pipeline
+    from qsim.pipeline.engine import Stage, simulate_pipeline
 
     return simulate_pipeline([Stage(owner, sched, frames)], offer, ready)[0]

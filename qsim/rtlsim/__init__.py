@@ -4,12 +4,14 @@
 * :mod:`qsim.rtlsim.build`: cached Verilator builds and lint;
 * :mod:`qsim.rtlsim.bench`: the cocotb driver/monitor (runs inside the simulator);
 * :mod:`qsim.rtlsim.check`: :func:`verify_rtl`, bit- and cycle-exact comparison with the models;
-* :mod:`qsim.rtlsim.fifo_model`, :mod:`qsim.rtlsim.dwc_model`: cycle models of the glue blocks.
+* :mod:`qsim.rtlsim.stitch`: the SV top of a stitch plan (:mod:`qsim.pipeline.plan`);
+* :mod:`qsim.rtlsim.native_run`: the native Verilator harness of stitched designs.
+
+The cycle models of the glue (FIFO, width converter), the stitch plan and FIFO sizing are
+models of the pipeline and live in :mod:`qsim.pipeline`.
 """
 
 from qsim.rtlsim.check import RtlReport, random_vectors, verify_rtl
-from qsim.rtlsim.dwc_model import DataWidthConverter
-from qsim.rtlsim.fifo_model import Fifo
 from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
 from qsim.rtlsim.svgen import RTL_DIR, CoreSpec, core_spec
 
@@ -17,8 +19,6 @@ __all__ = [
     "DEFAULT_PATTERNS",
     "RTL_DIR",
     "CoreSpec",
-    "DataWidthConverter",
-    "Fifo",
     "Pattern",
     "RtlReport",
     "core_spec",

@@ -1,11 +1,11 @@
 """Native Verilator harness for stitched designs: bulk vectors at C++ speed.
 
-:func:`run_native` stitches a Design (:mod:`qsim.rtlsim.stitch`), builds (or reuses) a
-Verilator model of the stitched top with the C++ harness ``native/harness.cpp`` and runs it
-on the input words, an offer pattern and an output ready pattern. There is no Python in the
-cycle loop: the harness reads binary files and writes the output words, the transfer cycle of
-every output word and the accept cycle of every input word (cycle 0 = first rising edge after
-reset release, DESIGN.md section 5).
+:func:`run_native` stitches a Design (plan: :mod:`qsim.pipeline.plan`, SV:
+:mod:`qsim.rtlsim.stitch`), builds (or reuses) a Verilator model of the stitched top with the
+C++ harness ``native/harness.cpp`` and runs it on the input words, an offer pattern and an
+output ready pattern. There is no Python in the cycle loop: the harness reads binary files and
+writes the output words, the transfer cycle of every output word and the accept cycle of every
+input word (cycle 0 = first rising edge after reset release, DESIGN.md section 5).
 
 Builds are cached by a hash of every source (generated SV and header, hand-written RTL, the
 harness), the build arguments and the Verilator version under ``<cache>/native/<hash>/``;
@@ -33,11 +33,13 @@ import numpy.typing as npt
 
 from qsim._toolchain import apply_verilator_env, verilator_bin, verilator_version
 from qsim.errors import SimulationError
+from qsim.pipeline.fifo_sizing import FifoSizing
+from qsim.pipeline.plan import FifoDepths, Stitched, stitch
+from qsim.rtlsim import stitch as sv
 from qsim.rtlsim.build import DEFAULT_CACHE
-from qsim.rtlsim.stitch import FifoDepths, Stitched, stitch
 
-__all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_native", "run_native", "run_sharded",
-           "run_stitched"]
+__all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_native", "check_native", "run_native",
+           "run_sharded", "run_stitched"]
 
 HARNESS = Path(__file__).resolve().parent / "native" / "harness.cpp"
 # -fno-table: Verilator's table optimisation (logic with few inputs -> lookup tables) spent
@@ -118,7 +120,7 @@ def _digest(st: Stitched, assertions: bool, optimize: bool) -> str:
     h = hashlib.sha256()
     h.update(f"verilator {verilator_version()} {_VERILATOR_ARGS} {_CFLAGS} "
              f"{_makeflags(optimize)} assert {assertions}\n".encode())
-    h.update(st.digest().encode())
+    h.update(sv.source_digest(st).encode())
     h.update(render_links_header(st).encode())
     h.update(HARNESS.read_bytes())
     return h.hexdigest()[:20]
@@ -143,7 +145,7 @@ def build_native(st: Stitched, cache: Path = DEFAULT_CACHE, assertions: bool = T
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=final.parent))
     t0 = time.monotonic()
-    srcs = st.sources(tmp / "src")
+    srcs = sv.sources(st, tmp / "src")
     (tmp / "src" / "qsim_links.h").write_text(render_links_header(st))
     cmd = [str(verilator_bin()), "--cc", "--exe", "--build", *_VERILATOR_ARGS,
            *(["--assert"] if assertions else []), "-j", str(jobs), "--top-module", st.top,
@@ -299,3 +301,16 @@ def run_sharded(st: Stitched, x: Any, shards: int = 2, ready: Optional[npt.Array
     with ThreadPoolExecutor(max_workers=len(parts)) as pool:  # the harness runs outside the GIL
         runs = list(pool.map(one, parts))
     return ShardedRun(runs, [p.shape[0] for p in parts], time.perf_counter() - t0)
+
+
+def check_native(design: Any, sizing: FifoSizing, x: Any, **kwargs: Any) -> tuple[int, int]:
+    """Run the baseline and the sized chain in native rtlsim on ``x`` (``sizing.samples``
+    samples); return their cycle counts (a deadlock raises SimulationError). Both must equal
+    the model's."""
+    out = []
+    for depths in (sizing.baseline_depths, sizing.depths):
+        y, _, transfer = run_native(design, x, fifo_depths=list(depths), **kwargs)
+        if not np.array_equal(y, design(x)):
+            raise AssertionError(f"native output differs with depths {list(depths)}")
+        out.append(int(transfer[-1]) + 1)
+    return out[0], out[1]

@@ -26,8 +26,8 @@ import numpy.typing as npt
 from qsim.errors import ConfigError
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 from qsim.models._dtypes import BIPOLAR, name, to_bits
-from qsim.rtlsim.dwc_model import DataWidthConverter
-from qsim.rtlsim.fifo_model import Fifo
+from qsim.pipeline.dwc import DataWidthConverter
+from qsim.pipeline.fifo import Fifo
 
 __all__ = ["RTL_DIR", "CoreSpec", "SvParam", "core_spec", "render_bench", "render_package",
            "render_top", "rtl_sources"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from qsim.errors import SimulationError
 from qsim.models import MVTU, MaxPool, Schedule, SlidingWindow, Thresholding
-from qsim.models.pipeline import Stage, simulate_pipeline
+from qsim.pipeline.engine import Stage, simulate_pipeline
 
 from ._ref import ChainSim
 from .strategies import patterns

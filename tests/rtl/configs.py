@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from qonnx.core.datatype import DataType
 
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
-from qsim.rtlsim import DataWidthConverter, Fifo
+from qsim.pipeline import DataWidthConverter, Fifo
 from qsim.verify.strategies import (  # noqa: F401
     maxpool_configs,
     mvtu_configs,

@@ -13,7 +13,7 @@ from models._ref import CycleSim
 from models.strategies import patterns
 
 from qsim.errors import ConfigError, StreamError
-from qsim.rtlsim import DataWidthConverter, Fifo
+from qsim.pipeline import DataWidthConverter, Fifo
 
 from .configs import glue_configs
 

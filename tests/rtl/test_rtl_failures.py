@@ -13,7 +13,8 @@ import pytest
 
 from qsim.errors import MismatchError
 from qsim.models import CycleTrace, Schedule, simulate
-from qsim.rtlsim import DataWidthConverter, Fifo, Pattern, verify_rtl
+from qsim.pipeline import DataWidthConverter, Fifo
+from qsim.rtlsim import Pattern, verify_rtl
 
 pytestmark = pytest.mark.rtlsim
 

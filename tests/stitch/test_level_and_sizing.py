@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from qsim.errors import ConfigError, MismatchError
-from qsim.models.pipeline import simulate_pipeline
-from qsim.rtlsim.fifo_sizing import check_native, size_fifos
+from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.fifo_sizing import size_fifos
+from qsim.pipeline.plan import stitch
+from qsim.rtlsim.native_run import check_native
 from qsim.rtlsim.patterns import Pattern
-from qsim.rtlsim.stitch import stitch
 from tests.stitch._designs import random_input, tfc, tiny_conv
 
 
@@ -48,7 +49,7 @@ def test_level_leaves_out_label_select() -> None:
 
 @pytest.mark.rtlsim
 def test_level_reports_a_cycle_difference(monkeypatch: pytest.MonkeyPatch) -> None:
-    import qsim.models.pipeline as pipeline
+    import qsim.pipeline.engine as pipeline
 
     real = pipeline.simulate_pipeline
 

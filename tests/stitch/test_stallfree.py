@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
-from qsim.models.pipeline import simulate_pipeline
-from qsim.rtlsim.stitch import stitch
+from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.plan import stitch
 
 SAMPLES = 4
 

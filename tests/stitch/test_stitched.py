@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 
 from qsim.errors import ConfigError, SimulationError
-from qsim.models.pipeline import simulate_pipeline
+from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.plan import stitch, stitched_sample_ok
+from qsim.rtlsim import stitch as sv
 from qsim.rtlsim.build import lint_sources
 from qsim.rtlsim.native_run import run_native, run_sharded, run_stitched
 from qsim.rtlsim.patterns import Pattern
-from qsim.rtlsim.stitch import stitch, stitched_sample_ok
 from tests.stitch._designs import random_input, tfc, tiny_conv
 
 DESIGNS = {"tfc": tfc, "tiny_conv": tiny_conv}
@@ -94,7 +95,7 @@ def test_element_width_change_is_refused() -> None:
 @pytest.mark.parametrize("name", sorted(DESIGNS))
 def test_generated_top_lints(name: str, tmp_path: Path) -> None:
     st = stitch(_design(name))
-    lint_sources(st.sources(tmp_path), st.top)
+    lint_sources(sv.sources(st, tmp_path), st.top)
 
 
 def _native_matches(design: Any, st: Any, x: np.ndarray, offer: Optional[list[int]],

@@ -9,8 +9,8 @@ import pytest
 
 from qsim.cli import main
 from qsim.frontend import load
-from qsim.models.pipeline import simulate_pipeline
-from qsim.rtlsim.stitch import stitch
+from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.plan import stitch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MODEL, FOLDING = EXAMPLES / "tfc_w2a2_digits.onnx", EXAMPLES / "tfc_folding.json"

@@ -15,7 +15,7 @@ links and stages that advances whatever has its operands; if nothing can advance
 every word has moved, the pipeline deadlocks and :class:`SimulationError` names the stage,
 the word it waits for and the cycle reached.
 
-The worklist is compiled with numba (:mod:`qsim.models._pipeline_kernel`): it runs the same
+The worklist is compiled with numba (:mod:`qsim.pipeline._kernel`): it runs the same
 recurrences on flat integer arrays, one machine-code loop per link and stage, about 100x the
 speed of the interpreted loop it replaced (``bench/bench_pipeline.py p2``).
 """
@@ -82,7 +82,7 @@ def simulate_pipeline(stages: Sequence[Stage], offer: Optional[npt.ArrayLike] = 
     ``offer``: earliest cycle each pipeline input word is presented (None: cycle 0);
     ``ready``: ready of the pipeline output per cycle, cycles past the end ready (None: always).
     """
-    from qsim.models._pipeline_kernel import run_worklist
+    from qsim.pipeline._kernel import run_worklist
 
     if not stages:
         raise SimulationError("pipeline: no stages")

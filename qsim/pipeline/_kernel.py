@@ -1,4 +1,4 @@
-"""The compiled worklist of :func:`qsim.models.pipeline.simulate_pipeline`.
+"""The compiled worklist of :func:`qsim.pipeline.engine.simulate_pipeline`.
 
 Flat int64 arrays, one row of ``shape`` per stage (``steps, n_in, n_out, capacity,
 total_steps``); per-stage tables are concatenated with offsets (``k_off`` for per-step tables,

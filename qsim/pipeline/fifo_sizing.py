@@ -15,8 +15,8 @@ the baseline, with the other links at their current depths:
   buffer never makes an event later, so "keeps the baseline cycles" is monotone in depth.
 
 The result is minimal link by link (no single FIFO can be made smaller), not necessarily the
-global minimum of the total depth. :func:`check_native` confirms a sizing in native rtlsim
-(same cycles as the model, no deadlock).
+global minimum of the total depth. :func:`qsim.rtlsim.native_run.check_native` confirms a
+sizing in native rtlsim (same cycles as the model, no deadlock).
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from qsim.errors import ConfigError
-from qsim.models.pipeline import simulate_pipeline
-from qsim.rtlsim.stitch import Stitched, stitch
+from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.plan import Stitched, stitch
 
-__all__ = ["FifoSizing", "chain_cycles", "check_native", "size_fifos"]
+__all__ = ["FifoSizing", "chain_cycles", "size_fifos"]
 
 
 @dataclass(frozen=True)
@@ -132,18 +132,3 @@ def size_fifos(design: Any, samples: int = 2,
         target, final = chain_cycles(design, base, samples), chain_cycles(design, depths, samples)
         runs += 2
     return FifoSizing(samples, tuple(base), target, tuple(depths), final, runs + 1, criterion)
-
-
-def check_native(design: Any, sizing: FifoSizing, x: Any, **kwargs: Any) -> tuple[int, int]:
-    """Run the baseline and the sized chain in native rtlsim on ``x`` (``sizing.samples``
-    samples); return their cycle counts (a deadlock raises SimulationError). Both must equal
-    the model's."""
-    from qsim.rtlsim.native_run import run_native
-
-    out = []
-    for depths in (sizing.baseline_depths, sizing.depths):
-        y, _, transfer = run_native(design, x, fifo_depths=list(depths), **kwargs)
-        if not np.array_equal(y, design(x)):
-            raise AssertionError(f"native output differs with depths {list(depths)}")
-        out.append(int(transfer[-1]) + 1)
-    return out[0], out[1]
