@@ -11,6 +11,17 @@ twice (STYLE.md rule 2). For one instance the generator writes
 where ``tag = <core module>_<hash of the parameters>``. A bench module instantiates several
 tops side by side (ports prefixed ``i<k>_``) so that one Verilator build serves many configs.
 Every generated file lints on its own with the RTL under ``qsim/rtl``.
+
+Multi-port cores (AddStreams: 2 inputs; DuplicateStreams: N outputs). :class:`CoreSpec` has
+``in_ports``/``out_ports`` and per-port widths ``in_bits_of(p)``/``out_bits_of(p)``
+(``in_bits``/``out_bits`` are port 0's). A stream link ``P`` is the signals ``P_valid``,
+``P_ready``, ``P_data``; :func:`core_instance` takes for ``inp``/``out`` one prefix for a
+single-port side (unchanged) or a sequence of prefixes, one per port in port order, e.g.
+``core_instance(add, "u_add", clk, rst_n, ["link3", "link7"], "link8")`` or
+``core_instance(dup, "u_dup", clk, rst_n, "link1", ["link2", "link5"])``. The per-core top of
+such a core has one AXI-Stream interface per port, ``s<p>_axis_*`` / ``m<p>_axis_*`` (single
+ports keep ``s_axis_*`` / ``m_axis_*``), and its package the widths ``IN<p>_BITS``,
+``IN<p>_AXIS_BITS``, ``OUT<p>_BITS``, ``OUT<p>_AXIS_BITS``.
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ from qsim.models._dtypes import BIPOLAR, name, to_bits
 from qsim.pipeline.dwc import DataWidthConverter
 from qsim.pipeline.fifo import Fifo
 from qsim.rtlsim._corespec import CoreSpec, SvParam, kind_code, pack_values, uint_param
+from qsim.rtlsim._svgen_graph import GRAPH_GENERATORS
 from qsim.rtlsim._svports import (
     Links,
     axis_names,
@@ -160,12 +172,14 @@ _GENERATORS: dict[type, Callable[[Any], CoreSpec]] = {
     MaxPool: _maxpool,
     Fifo: _fifo,
     DataWidthConverter: _dwc,
+    **GRAPH_GENERATORS,
 }
 
 
 def core_spec(cfg: Any) -> CoreSpec:
     """The SV core instance for a block config (MVTU, Thresholding, SlidingWindow, MaxPool,
-    Fifo or DataWidthConverter)."""
+    FMPadding, DuplicateStreams, AddStreams, GlobalAccPool, LabelSelect, Fifo or
+    DataWidthConverter)."""
     gen = _GENERATORS.get(type(cfg))
     if gen is None:
         raise ConfigError(f"no SystemVerilog core for config {cfg!r} of type "
