@@ -41,7 +41,7 @@ module qsim_duplicate #(
     $fatal(1, "folding rule C %% PE == 0 violated: C=%0d, PE=%0d", C, PE);
   end
   if (N_OUT < 2) begin : gen_check_n_out
-    $fatal(1, "qsim_duplicate: n_outputs >= 2 violated: N_OUT=%0d", N_OUT);
+    $fatal(1, "qsim_duplicate: n_outputs=%0d must be an int >= 2", N_OUT);
   end
 
   // ---- input buffer ------------------------------------------------------------------------

@@ -51,7 +51,7 @@ module qsim_label_select #(
     $fatal(1, "folding rule Labels %% PE == 0 violated: Labels=%0d, PE=%0d", LABELS, PE);
   end
   if (K < 1 || K > LABELS) begin : gen_check_k
-    $fatal(1, "qsim_label_select: 1 <= K <= Labels violated: K=%0d, Labels=%0d", K, LABELS);
+    $fatal(1, "qsim_label_select: k=%0d exceeds labels=%0d (or is 0)", K, LABELS);
   end
   if (OBITS < IW) begin : gen_check_obits
     $fatal(1, "qsim_label_select: OBITS >= index bits violated: OBITS=%0d, index bits=%0d",
