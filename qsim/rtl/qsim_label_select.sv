@@ -12,6 +12,10 @@
 //           Step NF + j needs no input and writes index j to the 1-word output register (it
 //           fires only when that register is empty or being emptied). The next frame's words
 //           wait in the 2-word buffer until the K outputs are out.
+// FINN:     finn-hlslib's LabelSelect_Batch (read for the tie rule) also keeps an equal value
+//           below the earlier one (a value displaces only a strictly smaller one), but starts
+//           its list at the type minimum, so inputs equal to that minimum are never selected
+//           there (undefined labels); this core, like ONNX TopK, selects them.
 // Latency:  NF + 2 cycles from the first accept to the first transfer.
 // II:       NF + K cycles per frame.
 // Model:    qsim/models/label_select.py (LabelSelect.schedule, capacity 2).

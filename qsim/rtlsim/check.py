@@ -7,7 +7,11 @@ instance and pattern
 * the output words with ``cfg.pack_output(cfg(x))`` bit for bit,
 * the accept cycle of every input word and the transfer cycle of every output word with
   ``cfg.cycles(frames, offer=<recorded offers>, ready=<ready pattern>)``,
-* the protocol (data stable while valid && !ready, no extra words).
+* the protocol (data stable while valid && !ready, no extra words),
+
+on every port of a multi-port core (AddStreams' inputs, DuplicateStreams' outputs), each port
+driven with the same pattern (or, ``independent_ports=True``, its own: then words and protocol
+only).
 
 A failure raises :class:`~qsim.errors.MismatchError` naming the block, run, word, lane,
 expected and observed values and cycles, after re-running the failing bench with tracing and
