@@ -16,9 +16,9 @@
 // Model:    qsim/models/fmpadding.py (FMPadding.schedule, capacity 2).
 //
 //   cycle      0    1    2    3    4    5        (H = W = 1, C = SIMD, padding (0, 1, 0, 1))
-//   in  acc    x0   x0'
+//   in  acc    x0   x0'  x0'' .    .    x0'''
 //   step       p    x0   p    p'   x0'  p'       (p: padding step, no input needed)
-//   out xfr    .    p    x0   p    p'   x0'
+//   out xfr    .    0    x0   0    0    x0'
 `default_nettype none
 
 module qsim_fmpadding #(
