@@ -114,8 +114,9 @@ class LabelSelect(Block):
         return StreamFormat(self.odt, 1, f"{self.owner} output")
 
     def compute(self, x: IntArray) -> IntArray:
-        # stable sort of -x over (frames, labels): among equal values the lower index stays first
-        order = np.argsort(-x.astype(np.int64), axis=-1, kind="stable")
+        # stable sort over (frames, labels) on the key ~x = -x - 1 (descending in x, and unlike
+        # -x it does not overflow at INT64's minimum): equal values keep the lower index first
+        order = np.argsort(~x.astype(np.int64), axis=-1, kind="stable")
         return order[:, : self.k].astype(compact_dtype(self.odt))
 
     @cached_property

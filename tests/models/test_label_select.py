@@ -46,6 +46,9 @@ def test_ties_lower_index_first() -> None:
     assert cfg(np.full(6, -8)).tolist() == [0, 1, 2, 3]
     bip = LabelSelect(labels=4, k=4, idt="BIPOLAR")
     assert bip(np.array([-1, 1, -1, 1])).tolist() == [1, 3, 0, 2]
+    lo, hi = -2**63, 2**63 - 1  # the ends of INT64 (no overflow in the sort key)
+    wide = LabelSelect(labels=4, k=4, idt="INT64")
+    assert wide(np.array([lo, hi, lo, 0], dtype=np.int64)).tolist() == [1, 3, 0, 2]
 
 
 def test_stream_words() -> None:
