@@ -259,7 +259,7 @@ class Design:
         Needs a 1-D output with one positive scale and one bias for all channels, so that the
         order of the integers is the order of the source model's floats.
         """
-        from qsim.frontend._labelselect import LabelSelect
+        from qsim.models import LabelSelect
 
         owner = f"Design {self.name!r}"
         scale = np.asarray(self.scale, dtype=np.float64).reshape(-1)
