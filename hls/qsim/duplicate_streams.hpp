@@ -21,7 +21,7 @@ namespace qsim {
 
 template <unsigned C, unsigned PE, typename IDT, unsigned N>
 void duplicate_streams(hls::stream<ap_uint<PE * IDT::width> >& in,
-                       hls::stream<ap_uint<PE * IDT::width> > (&out)[N], unsigned reps) {
+                       hls::stream<ap_uint<PE * IDT::width> > out[N], unsigned reps) {
   static_assert(C % PE == 0, "folding rule C % PE == 0 violated");
   static_assert(N >= 2, "DuplicateStreams needs n_outputs >= 2");
   const unsigned NF = C / PE;
