@@ -6,7 +6,9 @@ One generated ``.cpp`` holds, for each named block:
 * a synthesizable top function ``<sym>_top(in, out, reps)`` with AXI-Stream ports, calling the
   header kernel from ``hls/qsim/`` with the config's template arguments;
 * (outside synthesis) ``extern "C" int qsim_<sym>(...)``, the batch entry point that ctypes
-  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for.
+  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for; a block
+  with several ports (AddStreams, DuplicateStreams) has ``qsim_<sym>_ports(...)`` and
+  ``qsim_<sym>_ports_abi(...)`` instead, with one word array per port.
 
 Several blocks can share one translation unit (one compile, one ``.so``), which is how the
 test grid keeps compile time down. The file compiles on its own with
