@@ -21,8 +21,7 @@ from qsim.cppsim.build import ap_types_dir, find_compiler
 from qsim.errors import SimulationError, StreamError
 from qsim.models import AddStreams, DuplicateStreams, FMPadding, GlobalAccPool, LabelSelect
 
-from ._configs import rand_values
-from ._graph_configs import graph_block_configs
+from ._configs import graph_block, rand_inputs
 from ._harness import check_ports, compile_configs
 
 pytestmark = pytest.mark.cppsim
@@ -66,11 +65,6 @@ def libs() -> dict[str, tuple[CppsimLibrary, str]]:
     return dict(zip(_SYMS, pairs))
 
 
-def _inputs(cfg: Any, rng: np.random.Generator, frames: int) -> list[np.ndarray]:
-    return [rand_values(rng, cfg.in_stream_of(p).dtype, (frames, *cfg.in_frame_shape))
-            for p in range(cfg.in_ports)]
-
-
 def _run(libs: dict[str, tuple[CppsimLibrary, str]], sym: str,
          *xs: np.ndarray) -> list[np.ndarray]:
     lib, s = libs[sym]
@@ -83,14 +77,14 @@ def test_random_inputs_match_model(libs: Any, sym: str) -> None:
     cfg = CONFIGS[sym]
     rng = np.random.default_rng(sum(map(ord, sym)))
     for frames in (1, 3):
-        check_ports(*libs[sym], cfg, _inputs(cfg, rng, frames))
+        check_ports(*libs[sym], cfg, rand_inputs(cfg, rng, frames))
 
 
 @pytest.mark.parametrize("sym", ["pad_asym", "pad_lr", "pad_none", "pad_wide"])
 def test_fmpadding_equals_numpy_pad(libs: Any, sym: str) -> None:
     cfg = CONFIGS[sym]
     top, left, bottom, right = cfg.padding
-    x = _inputs(cfg, np.random.default_rng(5), 2)[0]
+    x = rand_inputs(cfg, np.random.default_rng(5), 2)[0]
     x[x == 0] = 1  # no zero inside the image: every zero of the output is padding
     (y,) = _run(libs, sym, x)
     want = np.pad(x, ((0, 0), (top, bottom), (left, right), (0, 0)))  # (N, OH, OW, C)
@@ -99,7 +93,7 @@ def test_fmpadding_equals_numpy_pad(libs: Any, sym: str) -> None:
 
 def test_duplicate_streams_every_port_is_the_input(libs: Any) -> None:
     for sym in ("dup2", "dup3", "dup4"):
-        x = _inputs(CONFIGS[sym], np.random.default_rng(6), 2)[0]
+        x = rand_inputs(CONFIGS[sym], np.random.default_rng(6), 2)[0]
         ys = _run(libs, sym, x)
         assert len(ys) == CONFIGS[sym].n_outputs
         assert all(np.array_equal(y, x) for y in ys)
@@ -200,10 +194,10 @@ def test_run_cppsim_one_block() -> None:
 
 
 def _property(data: Any, n_cfgs: int) -> None:
-    cfgs = data.draw(st.lists(graph_block_configs(), min_size=1, max_size=n_cfgs), label="cfgs")
+    cfgs = data.draw(st.lists(graph_block, min_size=1, max_size=n_cfgs), label="cfgs")
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     for (lib, sym), cfg in zip(compile_configs(cfgs), cfgs):  # one translation unit
-        check_ports(lib, sym, cfg, _inputs(cfg, rng, int(rng.integers(1, 4))))
+        check_ports(lib, sym, cfg, rand_inputs(cfg, rng, int(rng.integers(1, 4))))
 
 
 _SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
