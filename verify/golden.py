@@ -144,16 +144,15 @@ def compute(design: Any, x: np.ndarray, seed: int) -> dict[str, np.ndarray]:
         return _compute_ports(design, np.asarray(x), seed)
     arrays: dict[str, np.ndarray] = {"inputs": np.asarray(x)}
     outs = design.run_layers(x)
-    cur = np.asarray(x)
+    n = np.asarray(x).shape[0]
     for layer in design.layers:
         arrays[f"out/{layer.name}"] = outs[layer.name]
         b = layer.block
         if hasattr(b, "cycles"):
-            frames = int(np.prod(cur.shape)) // int(np.prod(b.in_frame_shape))
+            frames = n * int(np.prod(layer.in_shape)) // int(np.prod(b.in_frame_shape))
             arrays[f"transfer/{layer.name}"] = b.cycles(frames).transfer
             ready = _ready_pattern(seed, 4 * frames * max(b.schedule.steps, b.out_words) + 64)
             arrays[f"transfer_bp/{layer.name}"] = b.cycles(frames, ready=ready).transfer
-        cur = outs[layer.name]
     return arrays
 
 
