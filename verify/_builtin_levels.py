@@ -32,18 +32,18 @@ class ModelLevel(Level):
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
         res = LevelResult(self.name)
-        n, cur = x.shape[0], np.asarray(x)
-        for layer in design.layers:  # the pivot feeds itself
+        n = x.shape[0]
+        outs: dict[str, np.ndarray] = {"input": np.asarray(x)}
+        for layer in design.layers:  # the pivot feeds itself, in topological order
             if progress:
                 progress(layer.name)
-            xin = cur.reshape((n,) + tuple(layer.in_shape))
-            y = layer.block(xin)
-            cur = y
+            xin = [outs[src].reshape((n,) + tuple(layer.in_shape)) for src in layer.inputs]
+            y = layer.block(*xin)
+            outs[layer.name] = y
             cycles = None
             if hasattr(layer.block, "stall_free"):
-                cycles = layer.block.stall_free().cycles(_frames(layer.block, xin))
-            res.layers[layer.name] = LayerRun(y.reshape((x.shape[0],) + layer.out_shape),
-                                              cycles=cycles)
+                cycles = layer.block.stall_free().cycles(_frames(layer.block, xin[0]))
+            res.layers[layer.name] = LayerRun(y.reshape((n,) + layer.out_shape), cycles=cycles)
         return res
 
 
@@ -78,7 +78,7 @@ class CppsimLevel(Level):
                 res.notes.append(f"layer {layer.name!r}: no HLS kernel for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            y, trips = run_cppsim(layer.block, xin)
+            y, trips = run_cppsim(layer.block, *xin)
             res.layers[layer.name] = LayerRun(
                 np.asarray(y).reshape((x.shape[0],) + layer.out_shape), trip_count=int(trips))
         return res
@@ -168,7 +168,7 @@ class RtlsimLevel(Level):
                 res.notes.append(f"layer {layer.name!r}: no RTL core for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            frames_in = xin.reshape((-1,) + tuple(layer.block.in_frame_shape))
+            frames_in = xin[0].reshape((-1,) + tuple(layer.block.in_frame_shape))
             layers.append(layer)
             cfgs.append(layer.block)
             inputs.append(frames_in)
