@@ -20,10 +20,11 @@
 // II:       NF + K cycles per frame.
 // Model:    qsim/models/label_select.py (LabelSelect.schedule, capacity 2).
 //
-//   cycle      0    1    2    3    4    5    6        (LABELS = 4, PE = 2, K = 2: NF = 2)
-//   in  acc    w0   w1   w0'  w1'  .    .    w0''
-//   step       .    i0   i1   o0   o1   i0'  i1'
-//   out xfr    .    .    .    .    y0   y1   .
+//   NF = 2, K = 2
+//   cycle      0    1    2    3    4    5    6    7    8
+//   in  acc    x0   x1   x0'  x1'  .    .    x0'' x1''
+//   step       .    x0   x1   o0   o1   x0'  x1'  o0'  o1'
+//   out xfr    .    .    .    .    i0   i1   .    .    i0'
 `default_nettype none
 
 module qsim_label_select #(

@@ -96,3 +96,37 @@ def test_compare_names_the_port_with_a_wrong_word_or_cycle() -> None:
                     r"lane 0: expected 3 got 2", problems[0])
     assert re.search(r"transfer \(output 2\) of word 1 at cycle \d+, cycle model says \d+",
                      problems[1])
+
+
+@pytest.mark.rtlsim
+def test_per_port_waveforms_of_docs_timing() -> None:
+    """The waveforms of docs/timing.md (and the SV headers) with a different pattern per port,
+    cycles written out by hand: one stalled DuplicateStreams output stops the engine; an
+    AddStreams step waits for the later port."""
+    import numpy as np
+
+    from qsim.rtlsim.build import DEFAULT_CACHE, build_bench
+    from qsim.rtlsim.check import _simulate
+
+    dup = DuplicateStreams(channels=2, pe=2, idt="INT4", name="dup2")
+    add = AddStreams(channels=1, pe=1, idt="INT4", name="add1")
+    rng = np.random.default_rng(5)
+    xd = rng.integers(-8, 8, (6, 2))
+    xa, xb = rng.integers(-8, 8, (4, 1)), rng.integers(-8, 8, (4, 1))
+    insts = [_Instance(dup, 6, [dup.pack_input(xd)], [dup.pack_output(xd)] * 2),
+             _Instance(add, 4, [add.pack_input(xa), add.pack_input(xb, port=1)],
+                       [add.pack_output(add(xa, xb))])]
+    plan = {"instances": [inst.plan(k) for k, inst in enumerate(insts)],
+            "runs": [{"name": "docs", "offer": [[0] * 6, [[0] * 4, [1] * 4]],
+                      "ready": [["", "11" + "0" * 8], ""], "timeout": 100}]}
+    bench = build_bench([core_spec(dup), core_spec(add)], DEFAULT_CACHE)
+    result, _, _ = _simulate(bench, plan)
+    d, a = result["runs"][0]["instances"]
+    assert d["protocol"] == [] and a["protocol"] == []
+    assert d["accept"] == [0, 1, 2, 11, 12, 13]
+    assert [p["transfer"] for p in d["out_ports"]] == [[2, 11, 12, 13, 14, 15],
+                                                       [10, 11, 12, 13, 14, 15]]
+    assert [p["words"] for p in d["out_ports"]] == [dup.pack_output(xd)] * 2
+    assert [p["accept"] for p in a["in_ports"]] == [[0, 1, 3, 4], [1, 2, 3, 4]]
+    assert a["transfer"] == [3, 4, 5, 6]
+    assert a["words"] == add.pack_output(xa + xb)
