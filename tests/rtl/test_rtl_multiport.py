@@ -130,3 +130,14 @@ def test_per_port_waveforms_of_docs_timing() -> None:
     assert [p["accept"] for p in a["in_ports"]] == [[0, 1, 3, 4], [1, 2, 3, 4]]
     assert a["transfer"] == [3, 4, 5, 6]
     assert a["words"] == add.pack_output(xa + xb)
+
+
+def test_run_rtl_refuses_one_array_for_two_input_ports() -> None:
+    import numpy as np
+
+    from qsim.errors import StreamError
+    from qsim.rtlsim.check import run_rtl
+
+    with pytest.raises(StreamError, match=r"AddStreams 'add': run_rtl takes a sequence of 2 "
+                                          r"input arrays \(one per input port\), got ndarray"):
+        run_rtl([ADD], [np.zeros((2, 4), dtype=np.int64)])
