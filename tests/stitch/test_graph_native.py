@@ -41,10 +41,11 @@ def test_residual_native_equals_model(p_stall: float) -> None:
 
 
 @pytest.mark.rtlsim
+@pytest.mark.cppsim
 def test_residual_verify_levels_pass() -> None:
     design = _sized()
     x = random_input(design, 2, seed=6)
-    res = _run(design, x, levels=("model", "rtlsim-stitched"))
+    res = _run(design, x, levels=("model", "cppsim", "rtlsim", "rtlsim-stitched"))
     assert res.mismatches == [] and res.passed
     np.testing.assert_array_equal(res.levels["rtlsim-stitched"].layers["MVAU_1"].output,
                                   design(x))
