@@ -47,9 +47,14 @@ class Case:
     build: Callable[[int], tuple[Any, np.ndarray, dict[str, Any]]]
     seed: int = 0
     slow: bool = False  # excluded from the default test run (still written by make golden)
-    #: Levels this case is checked at (None: every level). The graph blocks of issue 11 are
-    #: model-only until their HLS/RTL levels (and, for AddStreams, the graph Design) land.
+    #: Levels this case is checked at (None: every level). A bare multi-port block (no
+    #: one-layer Design holds it) runs at the model and cppsim levels only.
     levels: Optional[tuple[str, ...]] = None
+
+
+def _bare(cfg: Any) -> bool:
+    """A multi-port block: its golden case holds the bare block, one input tensor per port."""
+    return bool(cfg.in_ports > 1 or cfg.out_ports > 1)
 
 
 def _block_case(make: Callable[[np.random.Generator], Any], frames: int
@@ -58,7 +63,7 @@ def _block_case(make: Callable[[np.random.Generator], Any], frames: int
         rng = np.random.default_rng(seed)
         cfg = make(rng)
         meta = {"block": type(cfg).__name__, "config": cfg.to_dict()}
-        if cfg.in_ports > 1:  # a bare block (a one-layer Design is a chain: one input)
+        if _bare(cfg):  # no one-layer Design: one input, and every output port read
             return cfg, np.stack(rand_inputs(cfg, rng, frames)), meta  # (ports, N, *frame)
         x = rand_values(rng, cfg.idt, (frames, *cfg.in_frame_shape))
         return block_design(cfg), x, meta
@@ -86,19 +91,18 @@ CASES: list[Case] = [
         ifm_dim=(6, 4), channels=3, kernel=(3, 1), pe=3, idt="INT5"), 2)),
 ]
 
-_MODEL_ONLY = ("model",)
+_BARE_LEVELS = ("model", "cppsim")  # a bare multi-port block runs at these levels
 CASES += [
     Case("fmpadding_t1l2b0r1_simd2_int3", _block_case(lambda r: FMPadding(
-        ifm_dim=(3, 4), channels=4, padding=(1, 2, 0, 1), simd=2, idt="INT3"), 2),
-        levels=_MODEL_ONLY),
+        ifm_dim=(3, 4), channels=4, padding=(1, 2, 0, 1), simd=2, idt="INT3"), 2)),
     Case("duplicate_streams_x3_pe2_uint4", _block_case(lambda r: DuplicateStreams(
-        channels=6, pe=2, idt="UINT4", n_outputs=3), 4), levels=_MODEL_ONLY),
+        channels=6, pe=2, idt="UINT4", n_outputs=3), 4), levels=_BARE_LEVELS),
     Case("add_streams_int4_uint3_pe2", _block_case(lambda r: AddStreams(
-        channels=6, pe=2, idt="INT4", idt1="UINT3"), 4), levels=_MODEL_ONLY),
+        channels=6, pe=2, idt="INT4", idt1="UINT3"), 4), levels=_BARE_LEVELS),
     Case("global_acc_pool_3x2_pe2_int5", _block_case(lambda r: GlobalAccPool(
-        ifm_dim=(3, 2), channels=4, pe=2, idt="INT5"), 3), levels=_MODEL_ONLY),
+        ifm_dim=(3, 2), channels=4, pe=2, idt="INT5"), 3)),
     Case("label_select_l10_k3_pe5_bipolar", _block_case(lambda r: LabelSelect(
-        labels=10, k=3, pe=5, idt="BIPOLAR"), 4), levels=_MODEL_ONLY),
+        labels=10, k=3, pe=5, idt="BIPOLAR"), 4)),
 ]
 
 
@@ -214,7 +218,7 @@ def design_from_meta(meta: dict[str, Any]) -> Any:
     from qsim import models
 
     cfg = getattr(models, meta["block"]).from_dict(meta["config"])
-    return cfg if cfg.in_ports > 1 else block_design(cfg)
+    return cfg if _bare(cfg) else block_design(cfg)
 
 
 def check_case(case: Case, levels: list[str], out_dir: Path = GOLDEN_DIR) -> list[str]:
@@ -238,6 +242,8 @@ def check_case(case: Case, levels: list[str], out_dir: Path = GOLDEN_DIR) -> lis
         problems += [f"{case.name}: level {lv} not available for this case yet"
                      for lv in block_levels if lv not in case.levels]
         block_levels = [lv for lv in block_levels if lv in case.levels]
+    if block_levels and not hasattr(design, "layers"):
+        return problems + _check_bare(case.name, design, stored, block_levels)
     if block_levels:
         res = run_levels(design, x, block_levels, Context(seed=int(meta["seed"])))
         problems += [f"{case.name}: level {k} skipped: {v}" for k, v in res.skipped.items()]
@@ -249,4 +255,19 @@ def check_case(case: Case, levels: list[str], out_dir: Path = GOLDEN_DIR) -> lis
                         run.transfer, stored[f"transfer/{layer}"]):
                     problems.append(f"{case.name}: {lv} cycles of {layer!r} differ from golden")
         problems += [m.describe() for m in res.mismatches]
+    return problems
+
+
+def _check_bare(case: str, cfg: Any, stored: dict[str, np.ndarray], levels: list[str]
+                ) -> list[str]:
+    """cppsim of a bare multi-port block: its kernel on the stored inputs, every output port
+    against the stored output (the other levels need a Design)."""
+    from qsim.cppsim.runner import run_cppsim_ports
+
+    problems = [f"{case}: level {lv} not available for a bare multi-port block"
+                for lv in levels if lv != "cppsim"]
+    if "cppsim" in levels:
+        outs, _trips = run_cppsim_ports(cfg, *stored["inputs"])
+        problems += [f"{case}: cppsim output port {q} of 'block' differs from golden"
+                     for q, y in enumerate(outs) if not np.array_equal(y, stored["out/block"])]
     return problems

@@ -144,9 +144,6 @@ def maxpool_configs(draw: Any) -> MaxPool:
                    pe=draw(st.sampled_from(divisors(c))), idt=draw(st.sampled_from(ALL_TYPES)))
 
 
-any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs())
-
-
 def rand_inputs(cfg: Any, rng: np.random.Generator, frames: int) -> list[np.ndarray]:
     """One (frames, *in_frame_shape) random tensor per input port, of that port's type."""
     return [rand_values(rng, cfg.in_stream_of(p).dtype, (frames, *cfg.in_frame_shape))
@@ -201,10 +198,14 @@ def label_select_configs(draw: Any) -> LabelSelect:
                        odt=draw(st.sampled_from([None, "UINT8"])))
 
 
-#: The graph blocks of issue 11. Not in ``any_block`` yet: AddStreams has two inputs (the
-#: fuzz campaign feeds one) and the HLS/RTL levels of these blocks land separately.
+#: The graph blocks of issue 11 (one input and one output port, or several).
 graph_block = st.one_of(fmpadding_configs(), duplicate_streams_configs(), add_streams_configs(),
                         global_acc_pool_configs(), label_select_configs())
+
+#: Every block a one-layer Design can hold (one input, one output port): what ``qsim fuzz``
+#: draws. DuplicateStreams and AddStreams are multi-port: drawn from ``graph_block``.
+any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs(),
+                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs())
 
 
 @st.composite

@@ -11,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qsim.errors import SimulationError
-from qsim.models import MVTU, MaxPool, Schedule, SlidingWindow, Thresholding, simulate
+from qsim.models import (
+    MVTU,
+    FMPadding,
+    LabelSelect,
+    MaxPool,
+    Schedule,
+    SlidingWindow,
+    Thresholding,
+    simulate,
+)
 
 from ._ref import CycleSim, PortsCycleSim
 from .strategies import any_block, patterns, swg_configs
@@ -64,12 +73,17 @@ def test_stall_free_closed_form(cfg: Any, frames: int) -> None:
 
 @given(cfg=any_block)
 def test_ideal_initiation_interval(cfg: Any) -> None:
-    """Steady state reaches the folding's ideal: MVTU NF*SF per vector, Thresholding and
-    MaxPool one input word per cycle, SWG max(input words, output words) per frame."""
+    """Steady state reaches the folding's ideal: MVTU NF*SF per vector, Thresholding,
+    MaxPool and GlobalAccPool one input word per cycle, SWG max(input words, output words) per
+    frame, FMPadding one output word per cycle, LabelSelect NF input + K output steps."""
     if isinstance(cfg, MVTU):
         ideal = cfg.nf * cfg.sf
     elif isinstance(cfg, SlidingWindow):
         ideal = max(cfg.in_words, cfg.out_words)
+    elif isinstance(cfg, FMPadding):
+        ideal = cfg.out_words
+    elif isinstance(cfg, LabelSelect):
+        ideal = cfg.in_words + cfg.k
     else:
         ideal = cfg.in_words
     assert cfg.stall_free().period == ideal
