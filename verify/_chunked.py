@@ -25,7 +25,7 @@ from .runner import VerifyResult, run_levels
 
 __all__ = ["CHUNK", "run_chunked"]
 
-CHUNK = 4096  # inputs per chunk: the tfc example at 784 INT64 inputs is ~26 MB a chunk
+CHUNK = 2048  # inputs per chunk: the tfc example at 784 INT64 inputs is ~13 MB a chunk
 
 _EMPTY = np.zeros((0,), dtype=np.int64)
 

@@ -86,7 +86,12 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
         def from_file() -> Iterator[np.ndarray]:
             for i in range(0, x.shape[0], chunk):
                 part = np.asarray(x[i:i + chunk])
-                first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
+                try:
+                    first.block._check_input(part.reshape((part.shape[0],)
+                                                          + tuple(first.in_shape)))
+                except StreamError as exc:
+                    raise StreamError(f"--inputs {inputs!r}, inputs {i}..{i + len(part) - 1}: "
+                                      f"{exc}") from None
                 yield part.astype(np.int64)
 
         return int(x.shape[0]), from_file

@@ -61,11 +61,11 @@ def _check_finite(model: onnx.ModelProto, label: str) -> None:
         arr = numpy_helper.to_array(init)
         if arr.dtype.kind != "f" or bool(np.all(np.isfinite(arr))):
             continue
-        bad = np.argwhere(~np.isfinite(arr))[0]
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
         raise ModelImportError(f"model {label!r}: constant {init.name!r} of node(s) "
                                f"{users.get(init.name, ['(unused)'])!r} holds "
-                               f"{arr[tuple(bad)]!r} at index {tuple(int(i) for i in bad)!r}: "
-                               f"NaN and infinity have no integer meaning")
+                               f"{float(arr[at])!r} at index {at!r}: NaN and infinity have "
+                               f"no integer meaning")
 
 
 def fix_symbolic_batch(model: onnx.ModelProto) -> bool:
