@@ -251,3 +251,27 @@ def test_ctrl_c_is_130_and_keeps_no_report(boom: type[Boom], files: dict[str, st
     assert "interrupted" in capsys.readouterr().err
     # the previous run's report was removed at the start: no stale verdict is left behind
     assert not (tmp_path / "report.json").exists() and not (tmp_path / "report.html").exists()
+
+
+def test_accumulator_beyond_int64_is_refused_at_construction() -> None:
+    from qsim.errors import ConfigError
+    from qsim.models import MVTU
+
+    w = np.full((4, 2), -2 ** 31, dtype=np.int64)  # bound 4 * 2**31 * 2**31 = 2**64
+    with pytest.raises(ConfigError, match=r"MVTU.*accumulator bound 18446744073709551616 .* "
+                                          r"exceeds int64"):
+        MVTU(mw=4, mh=2, pe=1, simd=1, idt="INT32", wdt="INT32", weights=w)
+    # 2 * 2**31 * 2**31 = 2**63 is one past int64 max; 1 * 2**31 * 2**31 fits
+    with pytest.raises(ConfigError, match="exceeds int64"):
+        MVTU(mw=2, mh=1, pe=1, simd=1, idt="INT32", wdt="INT32", weights=w[:2, :1])
+    ok = MVTU(mw=1, mh=1, pe=1, simd=1, idt="INT32", wdt="INT32", weights=w[:1, :1])
+    assert ok.acc_range == (-(2 ** 31) * (2 ** 31 - 1), 2 ** 62)
+
+
+def test_valid_defaults_forms_still_apply(files: dict[str, str], tmp_path: Path) -> None:
+    from qsim.frontend import load
+
+    plain = load(files["tiny"], folding={"Defaults": {"PE": 2}})
+    scoped = load(files["tiny"], folding={"Defaults": {"SIMD": [4, ["MVAU_1"]]}})
+    assert [la.block.pe for la in plain.layers] == [2, 2]
+    assert [la.block.simd for la in scoped.layers] == [1, 4]
