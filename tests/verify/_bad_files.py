@@ -86,6 +86,16 @@ def _softmax_model(path: Path) -> str:
     return str(path)
 
 
+def _nan_constant_node(model: onnx.ModelProto) -> None:
+    """Move T0 into a Constant node and put a NaN in it."""
+    k = next(i for i, t in enumerate(model.graph.initializer) if t.name == "T0")
+    arr = numpy_helper.to_array(model.graph.initializer[k]).copy()
+    arr[1, 1] = np.nan
+    del model.graph.initializer[k]
+    model.graph.node.insert(0, helper.make_node("Constant", [], ["T0"], name="Const_T0",
+                                                value=numpy_helper.from_array(arr, "T0")))
+
+
 def models(d: Path) -> dict[str, str]:
     tiny = tiny_mlp(d / "tiny.onnx")
     out = {"tiny": str(tiny), "dir": str(d), "missing": str(d / "nope.onnx")}
@@ -101,6 +111,7 @@ def models(d: Path) -> dict[str, str]:
         (2, 0), np.inf)))
     out["nan_t"] = _variant(tiny, d / "nan_t.onnx", _set_init("T0", lambda a: a.__setitem__(
         (0, 2), np.nan)))
+    out["nan_const"] = _variant(tiny, d / "nan_const.onnx", _nan_constant_node)
     out["sym_batch"] = _variant(tiny, d / "sym_batch.onnx", _symbolic(True))
     out["sym_all"] = _variant(tiny, d / "sym_all.onnx", _symbolic(False))
     out["int32"] = _int32_model(d / "int32.onnx")
