@@ -9,7 +9,7 @@ from typing import Any
 
 from qsim.errors import QsimError
 
-from .cli_args import input_file, nonneg_int, output_dir, positive_int
+from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
 
 __all__ = ["add_parsers"]
 
@@ -134,6 +134,7 @@ def run_bitstream(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     input_file(args.model, "model")
     input_file(args.folding, "--folding")
+    input_dir(args.signoff, "--signoff")
     # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
     require_signoff(args.model, args.folding, Path(args.signoff))
     if shutil.which("vivado") is None:

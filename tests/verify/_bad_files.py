@@ -111,6 +111,10 @@ def models(d: Path) -> dict[str, str]:
         (2, 0), np.inf)))
     out["nan_t"] = _variant(tiny, d / "nan_t.onnx", _set_init("T0", lambda a: a.__setitem__(
         (0, 2), np.nan)))
+    two = onnx.load(str(tiny))
+    two.graph.input.append(helper.make_tensor_value_info("x2", TensorProto.FLOAT, [1, 16]))
+    onnx.save(two, str(d / "two_in.onnx"))
+    out["two_in"] = str(d / "two_in.onnx")
     out["nan_const"] = _variant(tiny, d / "nan_const.onnx", _nan_constant_node)
     out["sym_batch"] = _variant(tiny, d / "sym_batch.onnx", _symbolic(True))
     out["sym_all"] = _variant(tiny, d / "sym_all.onnx", _symbolic(False))
@@ -137,6 +141,7 @@ def foldings(d: Path) -> dict[str, str]:
         "fold_entry": {"MVAU_0": 4},
         "fold_attr": {"MVAU_0": {"PE": 2, "Colour": "red"}},
         "fold_fifo": {"MVAU_0": {"inFIFODepths": [-4]}},
+        "fold_pe_float": {"MVAU_0": {"PE": 2.0}},
     }
     out = {}
     for key, spec in specs.items():
@@ -149,7 +154,8 @@ def foldings(d: Path) -> dict[str, str]:
 
 def inputs(d: Path) -> dict[str, str]:
     arrays = {"x_shape": np.zeros((2, 15), np.int64), "x_empty": np.zeros((0, 16), np.int64),
-              "x_range": np.full((2, 16), 100, np.int64), "x_half": np.full((1, 16), 0.5)}
+              "x_range": np.full((2, 16), 100, np.int64), "x_half": np.full((1, 16), 0.5),
+              "x_nan": np.where(np.arange(32).reshape(2, 16) == 21, np.nan, 1.0)}
     out = {}
     for key, arr in arrays.items():
         np.save(d / f"{key}.npy", arr)

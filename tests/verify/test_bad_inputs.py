@@ -45,6 +45,7 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
     ("int32-accumulator", ["verify", "{int32}", "--levels", "model"], 2,
      ["MVAU_0", "exceeds int64"]),
     ("unsupported-op", ["verify", "{softmax}"], 2, ["Softmax_0"]),
+    ("two-graph-inputs", ["verify", "{two_in}"], 2, ["'x2'", "one input"]),
     ("all-dims-symbolic", ["verify", "{sym_all}"], 2, ["sym_all"]),
     # -- the folding ---------------------------------------------------------------------
     ("folding-missing", [*V, "--folding", "{dir}/none.json"], 2, ["--folding", "none.json"]),
@@ -60,6 +61,7 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
     ("defaults-not-dict", [*V, "--folding", "{fold_def_list}"], 2, ["Defaults", "[1, 2]"]),
     ("folding-entry-not-dict", [*V, "--folding", "{fold_entry}"], 2, ["MVAU_0", "4"]),
     ("folding-unknown-attr", [*V, "--folding", "{fold_attr}"], 2, ["MVAU_0", "Colour"]),
+    ("folding-pe-float", [*V, "--folding", "{fold_pe_float}"], 2, ["MVAU_0", "pe=2.0"]),
     ("folding-negative-fifo", [*V, "--folding", "{fold_fifo}"], 2, ["inFIFODepths", "-4"]),
     # -- the inputs ----------------------------------------------------------------------
     ("inputs-missing", ["verify", "{tiny}", "--inputs", "{dir}/no.npy"], 2,
@@ -74,6 +76,8 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
     ("inputs-out-of-range", ["verify", "{tiny}", "--inputs", "{x_range}"], 2, ["100", "INT4"]),
     ("inputs-not-integer", ["verify", "{tiny}", "--inputs", "{x_half}"], 2,
      ["x_half.npy", "not whole numbers"]),
+    ("inputs-nan", ["verify", "{tiny}", "--inputs", "{x_nan}"], 2,
+     ["x_nan.npy", "input 1 holds nan at index (1, 5)"]),
     ("inputs-and-random", ["verify", "{tiny}", "--inputs", "{x_shape}", "--random", "2"], 2,
      ["not allowed with"]),
     # -- arguments and the report path -------------------------------------------------------
@@ -89,6 +93,7 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
     ("report-under-file", [*V, "--report", "{tiny}/sub"], 2, ["--report", "cannot be created"]),
     ("report-unwritable", [*V, "--report", "/proc/qsim-report"], 2,
      ["--report", "/proc/qsim-report"]),
+    ("report-empty", ["verify", "{tiny}", "--report", ""], 2, ["--report ''", "empty"]),
     ("unknown-option", [*V, "--colour"], 2, ["unrecognized arguments: --colour"]),
     ("unknown-command", ["synthesise"], 2, ["invalid choice: 'synthesise'"]),
     # -- fuzz ------------------------------------------------------------------------------
@@ -98,6 +103,9 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
     ("fuzz-levels-unknown", ["fuzz", "--levels", "nope"], 2, ["'nope'"]),
     ("fuzz-results-is-file", ["fuzz", "--results", "{tiny}"], 2,
      ["--results", "not a directory"]),
+    ("fuzz-results-unwritable", ["fuzz", "--results", "/proc/qsim-fuzz"], 2,
+     ["--results", "/proc/qsim-fuzz"]),
+    ("replay-is-file", ["fuzz", "--replay", "{tiny}"], 2, ["--replay", "not a directory"]),
     ("replay-missing", ["fuzz", "--replay", "{dir}/gone"], 2, ["--replay", "gone"]),
     ("replay-config-text", ["fuzz", "--replay", "{rep_cfg_text}"], 2,
      ["rep_cfg_text", "config.json"]),
@@ -123,6 +131,8 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
      2, ["--samples"]),
     ("fifo-folding-list", ["fifo-size", "{tiny}", "--out", "{dir}/f.json", "--folding",
                            "{fold_list}"], 2, ["fold_list.json", "list"]),
+    ("fifo-criterion", ["fifo-size", "{tiny}", "--out", "{dir}/f.json", "--criterion",
+                        "latency"], 2, ["--criterion", "'latency'"]),
     ("fifo-model-missing", ["fifo-size", "{missing}", "--out", "{dir}/f.json"], 2,
      ["nope.onnx"]),
     # -- signoff and the bitstream gate ---------------------------------------------------------
@@ -134,6 +144,8 @@ CASES: list[tuple[str, list[str], int, list[str]]] = [
      ["--folding"]),
     ("gate-model-missing", ["bitstream", "{missing}", "--folding", "{fold_ok}", "--signoff",
                             "{man_none}"], 2, ["nope.onnx", "does not exist"]),
+    ("gate-signoff-is-file", ["bitstream", "{tiny}", "--folding", "{fold_ok}", "--signoff",
+                              "{tiny}"], 2, ["--signoff", "not a directory"]),
     ("gate-no-manifest", ["bitstream", "{tiny}", "--folding", "{fold_ok}", "--signoff",
                           "{man_none}"], 2, ["no sign-off manifest", "man_none"]),
     ("gate-manifest-list", ["bitstream", "{tiny}", "--folding", "{fold_ok}", "--signoff",
