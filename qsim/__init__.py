@@ -10,7 +10,17 @@ from qsim.errors import (
     StreamError,
     ToolchainError,
 )
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 
 __version__ = "0.1.0"
 
@@ -18,8 +28,13 @@ from qsim.frontend import Design, load  # noqa: E402  (built on the models above
 
 __all__ = [
     "MVTU",
+    "AddStreams",
     "ConfigError",
     "Design",
+    "DuplicateStreams",
+    "FMPadding",
+    "GlobalAccPool",
+    "LabelSelect",
     "MaxPool",
     "MismatchError",
     "ModelImportError",

@@ -4,7 +4,7 @@ Unlike the node-by-node levels, the layers run chained (cores, FIFOs, width conv
 :mod:`qsim.pipeline.plan`), driven by the C++ harness (:mod:`qsim.rtlsim.native_run`). The
 level reports the last layer's output and the transfer cycle of every output word, and checks
 those cycles itself against the pipeline cycle model of the same chain
-(:func:`qsim.pipeline.engine.simulate_pipeline`), raising MismatchError on the first
+(:meth:`qsim.pipeline.plan.Stitched.simulate`), raising MismatchError on the first
 difference. Trailing layers without RTL (LabelSelect) are left out, with a note.
 """
 
@@ -28,8 +28,9 @@ def _rtl_prefix(design: Any) -> tuple[Any, list[str]]:
         dropped.insert(0, layers.pop().name)
     if dropped and layers:
         depths = design.fifo_depths
+        kept = sum(e.dst not in dropped for e in design.links)  # links are in dst order
         design = dataclasses.replace(design, layers=tuple(layers), fifo_depths=None if depths
-                                     is None else depths[: len(layers) - 1])
+                                     is None else depths[:kept])
     return design, dropped
 
 
@@ -55,7 +56,7 @@ class StitchedLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: Context, progress: Progress) -> LevelResult:
-        from qsim.pipeline.engine import simulate_pipeline
+        from qsim.pipeline.engine import DeadlockError
         from qsim.pipeline.plan import stitch
         from qsim.rtlsim.native_run import run_stitched
 
@@ -68,6 +69,10 @@ class StitchedLevel(Level):
         if progress:
             progress(f"{len(st.nodes)} nodes stitched")
         n = st.samples_of(x)
+        try:  # a design that deadlocks is a verification failure naming the edge, not a crash
+            model = st.simulate(n, None, ctx.ready)
+        except DeadlockError as exc:
+            raise MismatchError(f"rtlsim-stitched: {exc}") from None
         # without SV assertions: they multiply the C++ build time; every handshake cycle is
         # checked against the pipeline model below and each core's protocol under cocotb
         run = run_stitched(st, st.pack_input(x), n * st.out_words_per_sample, ready=ctx.ready,
@@ -77,9 +82,8 @@ class StitchedLevel(Level):
         res.layers[last.name] = LayerRun(y, cycles=run.cycles, transfer=run.transfer)
         res.notes.append(f"{len(st.nodes)} nodes, {run.cycles} cycles in "
                          f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
-        model = simulate_pipeline(st.stages(n), None, ctx.ready)
-        _check_cycles(last.name, model[0].accept, run.accept, "accept")
-        _check_cycles(last.name, model[-1].transfer, run.transfer, "transfer")
+        _check_cycles(last.name, model.accept, run.accept, "accept")
+        _check_cycles(last.name, model.transfer, run.transfer, "transfer")
         return res
 
 

@@ -17,9 +17,8 @@ import onnx
 
 from qsim.errors import ModelImportError, QsimError
 from qsim.frontend._graph import Graph, node_label
-from qsim.frontend._labelselect import LabelSelect
 from qsim.frontend.design import Design, Layer
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import MVTU, LabelSelect, MaxPool, SlidingWindow, Thresholding
 
 __all__ = ["import_dataflow"]
 

@@ -11,9 +11,8 @@ import onnx
 from qsim.errors import ModelImportError
 from qsim.frontend._common import no_post, uniform
 from qsim.frontend._graph import QWeight, node_label
-from qsim.frontend._labelselect import LabelSelect
 from qsim.frontend._state import Pending, State
-from qsim.models import MaxPool, SlidingWindow
+from qsim.models import LabelSelect, MaxPool, SlidingWindow
 from qsim.models._dtypes import BIPOLAR
 
 __all__ = ["HANDLERS_L"]

@@ -1,4 +1,4 @@
-"""Design: an ordered pipeline of named qsim blocks imported from an ONNX model.
+"""Design: a directed acyclic graph of named qsim blocks imported from an ONNX model.
 
 A Design runs on integers only. Its input is the source model's input brought to the
 integer domain (channels last, NHWC): ``x_src = input_scale * x_int + input_bias``, transposed
@@ -8,6 +8,14 @@ to the source model's float output as ``y_src ~= scale * y_int + bias`` (per out
 Between layers the integer tensor is reshaped (never permuted) to the next layer's ``in_shape``:
 a flatten of an (H, W, C) tensor is in (h, w, c) order; the importer permutes the weights of
 the following MVTU to match the source model's (c, h, w) flatten.
+
+The graph: each layer names the producer of each of its input ports (``Layer.inputs``; the
+Design's input is :data:`INPUT`); by default a layer reads the layer before it, so a chain is
+just a list. Layers are in topological order and the last one is the output. Every output
+port feeds exactly one input port: a fork is a DuplicateStreams layer (one port per consumer,
+assigned in layer order), a join a block with several input ports (AddStreams). An
+:class:`Edge` joins an output port to an input port; each edge between layers carries a FIFO
+(``fifo_depths``, one per edge in :attr:`Design.edges` order, the input edge excluded).
 """
 
 from __future__ import annotations
@@ -24,7 +32,10 @@ import numpy.typing as npt
 from qsim.errors import ConfigError, MismatchError, StreamError
 from qsim.models._dtypes import DType, IntArray, as_int_array, name
 
-__all__ = ["DEFAULT_FIFO_DEPTH", "Design", "Layer", "apply_folding"]
+__all__ = ["DEFAULT_FIFO_DEPTH", "INPUT", "Design", "Edge", "Layer", "apply_folding"]
+
+# The name of the Design's input in ``Layer.inputs`` (no layer may take this name).
+INPUT = "input"
 
 # Depth of the FIFO on each link between layers unless the Design or a folding config says
 # otherwise (words of the link's widest stream; qsim.pipeline.plan places the FIFOs).
@@ -55,11 +66,15 @@ class Layer:
     source
         Name of the source-model tensor this layer's output corresponds to ("" if none), with
         ``source_value = scale * y_int + bias`` per channel, in ``source_layout``.
+    inputs
+        The producer of each input port, in port order: layer names or :data:`INPUT`. Empty:
+        the previous layer (the Design input for the first layer).
     """
 
     name: str
     block: Any
     in_shape: tuple[int, ...]
+    inputs: tuple[str, ...] = ()
     source: str = ""
     scale: Any = 1.0
     bias: Any = 0.0
@@ -72,12 +87,42 @@ class Layer:
         return tuple(lead) + tuple(self.block.out_frame_shape)
 
     @property
+    def in_ports(self) -> int:
+        return int(getattr(self.block, "in_ports", 1))
+
+    @property
+    def out_ports(self) -> int:
+        return int(getattr(self.block, "out_ports", 1))
+
+    def port_idt(self, port: int) -> DType:
+        """Datatype read on input ``port``."""
+        if hasattr(self.block, "in_stream_of"):
+            return self.block.in_stream_of(port).dtype
+        return self.block.idt
+
+    @property
     def idt(self) -> DType:
         return self.block.idt
 
     @property
     def odt(self) -> DType:
         return self.block.odt
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A stream from output port ``src_port`` of layer ``src`` (or :data:`INPUT`) to input port
+    ``dst_port`` of layer ``dst``."""
+
+    src: str
+    src_port: int
+    dst: str
+    dst_port: int
+
+    @property
+    def label(self) -> str:
+        """``src[:port] -> dst[:port]`` (ports shown only where a layer has several)."""
+        return f"{self.src} -> {self.dst}"
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -87,7 +132,7 @@ class Design:
     Parameters
     ----------
     layers
-        Layers in stream order (names unique).
+        Layers in topological order (names unique), the last one the output.
     input_shape
         Per-sample integer input shape, channels last.
     idt
@@ -101,7 +146,7 @@ class Design:
     name
         Model name used in messages.
     fifo_depths
-        FIFO depth of each link between layers (len(layers) - 1 of them, 0 = no FIFO), or None
+        FIFO depth of each edge between layers (in :attr:`links` order, 0 = no FIFO), or None
         for :data:`DEFAULT_FIFO_DEPTH` everywhere; set from a folding config's
         ``inFIFODepths``/``outFIFODepths`` or with :meth:`with_fifo_depths`.
     """
@@ -130,17 +175,26 @@ class Design:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ConfigError(f"{owner}: layer names {dup!r} are not unique")
-        shape, dt, prev = self.input_shape, self.idt, "input"
-        for layer in self.layers:
-            _check_link(owner, prev, shape, dt, layer)
-            shape, dt, prev = layer.out_shape, layer.odt, layer.name
+        if INPUT in names:
+            raise ConfigError(f"{owner}: {INPUT!r} names the Design input; no layer may take it")
+        object.__setattr__(self, "layers", _resolve_inputs(owner, self.layers))
+        edges = _edges(owner, self.layers)
+        object.__setattr__(self, "_edges", edges)
+        by_name = {la.name: la for la in self.layers}
+        for e in edges:
+            if e.src == INPUT:
+                shape, dt = self.input_shape, self.idt
+            else:
+                shape, dt = by_name[e.src].out_shape, by_name[e.src].odt
+            _check_link(owner, e.src, shape, dt, by_name[e.dst], e.dst_port)
         if self.fifo_depths is not None:
             depths = tuple(self.fifo_depths)
-            if (len(depths) != len(self.layers) - 1
-                    or not all(isinstance(d, (int, np.integer)) and d >= 0 for d in depths)):
-                raise ConfigError(f"{owner}: fifo_depths={self.fifo_depths!r} must be "
-                                  f"{len(self.layers) - 1} integers >= 0 (one per link between "
-                                  f"layers)")
+            n = len(self.links)
+            if len(depths) != n or not all(
+                    isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 0
+                    for d in depths):
+                raise ConfigError(f"{owner}: fifo_depths={self.fifo_depths!r} must be {n} "
+                                  f"integers >= 0 (one per edge between layers)")
             object.__setattr__(self, "fifo_depths", tuple(int(d) for d in depths))
 
     def with_fifo_depths(self, depths: Optional[Any]) -> "Design":
@@ -148,11 +202,27 @@ class Design:
         return dataclasses.replace(self, fifo_depths=None if depths is None else tuple(depths))
 
     @property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every edge, the input edge first, then by destination layer and port."""
+        return self._edges  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def links(self) -> tuple[Edge, ...]:
+        """The edges between layers (each carries a FIFO): :attr:`edges` without the input."""
+        return tuple(e for e in self.edges if e.src != INPUT)
+
+    @property
+    def is_chain(self) -> bool:
+        """Every layer reads the one before it through one port."""
+        return all(la.inputs == ((self.layers[i - 1].name,) if i else (INPUT,))
+                   for i, la in enumerate(self.layers))
+
+    @property
     def link_fifo_depths(self) -> tuple[int, ...]:
-        """The FIFO depth of every link between layers (defaults filled in)."""
+        """The FIFO depth of every edge between layers (defaults filled in)."""
         if self.fifo_depths is not None:
             return self.fifo_depths
-        return (DEFAULT_FIFO_DEPTH,) * (len(self.layers) - 1)
+        return (DEFAULT_FIFO_DEPTH,) * len(self.links)
 
     # ---- properties -----------------------------------------------------------------------
     @property
@@ -175,11 +245,13 @@ class Design:
     def describe(self) -> str:
         """One line per layer: name, block type, shapes, datatypes, folding."""
         lines = []
+        chain = self.is_chain
         for la in self.layers:
             b = la.block
             fold = ", ".join(f"{k}={getattr(b, k)}" for k in ("pe", "simd") if hasattr(b, k))
-            lines.append(f"{la.name:<32} {type(b).__name__:<13} {la.in_shape!s:>16} -> "
-                         f"{la.out_shape!s:<16} {name(la.idt)}->{name(la.odt)} {fold}")
+            src = "" if chain else f"  <- {', '.join(la.inputs)}"
+            lines.append(f"{la.name:<32} {type(b).__name__:<16} {la.in_shape!s:>16} -> "
+                         f"{la.out_shape!s:<16} {name(la.idt)}->{name(la.odt)} {fold}{src}")
         return "\n".join(lines)
 
     # ---- execution --------------------------------------------------------------------------
@@ -212,12 +284,16 @@ class Design:
         lead = tuple(arr.shape[: arr.ndim - n_in])
         return lead, arr.reshape((-1,) + self.input_shape)  # (..., *in) -> (N, *in)
 
-    def _run(self, cur: IntArray, lead: tuple[int, ...]) -> dict[str, IntArray]:
+    def _run(self, x: IntArray, lead: tuple[int, ...]) -> dict[str, IntArray]:
         """Every layer's output for (N, *input_shape), each reshaped to (*lead, *out_shape)."""
+        n = x.shape[0]
+        flat: dict[str, IntArray] = {INPUT: x}
         outs: dict[str, IntArray] = {}
         for layer in self.layers:
-            cur = layer.block(cur.reshape((cur.shape[0],) + layer.in_shape))
-            outs[layer.name] = cur.reshape(lead + layer.out_shape)
+            args = [flat[src].reshape((n,) + layer.in_shape) for src in layer.inputs]
+            y = layer.block(*args)
+            flat[layer.name] = y
+            outs[layer.name] = y.reshape(lead + layer.out_shape)
         return outs
 
     # ---- source-domain conversions ---------------------------------------------------------
@@ -259,7 +335,7 @@ class Design:
         Needs a 1-D output with one positive scale and one bias for all channels, so that the
         order of the integers is the order of the source model's floats.
         """
-        from qsim.frontend._labelselect import LabelSelect
+        from qsim.models import LabelSelect
 
         owner = f"Design {self.name!r}"
         scale = np.asarray(self.scale, dtype=np.float64).reshape(-1)
@@ -272,7 +348,8 @@ class Design:
                               f"bias for all channels; integer order would differ from the "
                               f"float order otherwise")
         blk = LabelSelect(labels=self.output_shape[0], k=k, idt=self.odt, name=name)
-        layer = Layer(name=name, block=blk, in_shape=self.output_shape)
+        layer = Layer(name=name, block=blk, in_shape=self.output_shape,
+                      inputs=(self.layers[-1].name,))
         depths = (None if self.fifo_depths is None
                   else (*self.fifo_depths, DEFAULT_FIFO_DEPTH))  # a link to the new layer
         return dataclasses.replace(self, layers=(*self.layers, layer), scale=1.0, bias=0.0,
@@ -284,7 +361,55 @@ class Design:
         return apply_folding(self, folding)
 
 
-def _check_link(owner: str, prev: str, shape: tuple[int, ...], dt: DType, layer: Layer) -> None:
+def _resolve_inputs(owner: str, layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
+    """Layers with ``inputs`` filled in (default: the previous layer), checked to name earlier
+    layers (topological order: no cycle) with one name per input port."""
+    out: list[Layer] = []
+    seen = {INPUT}
+    later = {la.name for la in layers}
+    for i, la in enumerate(layers):
+        inputs = tuple(la.inputs) or ((layers[i - 1].name,) if i else (INPUT,))
+        for src in inputs:
+            if src not in seen:
+                why = ("a later layer (a cycle, or layers not in topological order)"
+                       if src in later else "no layer of that name")
+                raise ConfigError(f"{owner}: layer {la.name!r} reads {src!r}, which is {why}")
+        if len(inputs) != la.in_ports:
+            raise ConfigError(f"{owner}: layer {la.name!r} names {len(inputs)} inputs "
+                              f"{list(inputs)!r} but its {type(la.block).__name__} has "
+                              f"{la.in_ports} input port(s)")
+        out.append(la if inputs == la.inputs else dataclasses.replace(la, inputs=inputs))
+        seen.add(la.name)
+    return tuple(out)
+
+
+def _edges(owner: str, layers: tuple[Layer, ...]) -> tuple[Edge, ...]:
+    """Every edge (output ports given to their readers in layer order); ConfigError on an
+    output that feeds nothing (a branch that never rejoins) or more readers than ports."""
+    ports = {INPUT: 1, **{la.name: la.out_ports for la in layers}}
+    used = dict.fromkeys(ports, 0)
+    edges = []
+    for la in layers:
+        for p, src in enumerate(la.inputs):
+            if used[src] >= ports[src]:
+                raise ConfigError(f"{owner}: {src!r} feeds more inputs than its {ports[src]} "
+                                  f"output port(s) (layer {la.name!r} is one too many); a fork "
+                                  f"needs a DuplicateStreams layer")
+            edges.append(Edge(src, used[src], la.name, p))
+            used[src] += 1
+    last = layers[-1].name
+    for src, n in used.items():
+        want = ports[src] - (1 if src == last else 0)
+        if src == last and n:
+            raise ConfigError(f"{owner}: the output layer {last!r} also feeds another layer")
+        if n < want:
+            raise ConfigError(f"{owner}: {src!r} has {want} output port(s) but {n} reader(s): "
+                              f"a branch that never rejoins the output")
+    return tuple(sorted(edges, key=lambda e: e.src != INPUT))
+
+
+def _check_link(owner: str, prev: str, shape: tuple[int, ...], dt: DType, layer: Layer,
+                port: int = 0) -> None:
     b = layer.block
     frame = tuple(b.in_frame_shape)
     if tuple(layer.in_shape[len(layer.in_shape) - len(frame):]) != frame:
@@ -293,9 +418,11 @@ def _check_link(owner: str, prev: str, shape: tuple[int, ...], dt: DType, layer:
     if int(np.prod(shape)) != int(np.prod(layer.in_shape)):
         raise ConfigError(f"{owner}: {prev!r} outputs shape {shape!r}, which cannot feed layer "
                           f"{layer.name!r} with in_shape {layer.in_shape!r}")
-    if int(dt.min()) < int(b.idt.min()) or int(dt.max()) > int(b.idt.max()):
+    idt = layer.port_idt(port)
+    if int(dt.min()) < int(idt.min()) or int(dt.max()) > int(idt.max()):
+        where = f" port {port}" if layer.in_ports > 1 else ""
         raise ConfigError(f"{owner}: {prev!r} outputs {name(dt)}, outside layer "
-                          f"{layer.name!r}'s idt={name(b.idt)!r}")
+                          f"{layer.name!r}{where}'s idt={name(idt)!r}")
 
 
 def _load_folding(folding: Union[Mapping[str, Any], str, Path]) -> Mapping[str, Any]:
@@ -327,21 +454,22 @@ def _canonical(node: str) -> str:
     return node
 
 
-def _settings(attrs: Any, layer: str) -> tuple[dict[str, int], dict[str, int]]:
-    """(folding attributes, FIFO depths by _FIFO_KEYS key) of one folding entry."""
+def _settings(attrs: Any, layer: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+    """(folding attributes, FIFO depths per port by _FIFO_KEYS key) of one folding entry."""
     if not isinstance(attrs, Mapping):
         raise ConfigError(f"folding entry {layer!r} must be a dict of attributes, got {attrs!r}")
     out: dict[str, int] = {}
-    fifos: dict[str, int] = {}
+    fifos: dict[str, list[int]] = {}
     for key, value in attrs.items():
         if key in _FOLD_FIELDS:
             out[_FOLD_FIELDS[key]] = value
         elif key in _FIFO_KEYS:
-            first = value[0] if isinstance(value, (list, tuple)) and value else value
-            if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+            depths = list(value) if isinstance(value, (list, tuple)) else [value]
+            if not depths or any(isinstance(d, bool) or not isinstance(d, int) or d < 0
+                                 for d in depths):
                 raise ConfigError(f"folding entry {layer!r}: {key}={value!r} must be a list "
-                                  f"of depths >= 0 (FINN) or one depth")
-            fifos[key] = first
+                                  f"of depths >= 0, one per port (FINN), or one depth")
+            fifos[key] = depths
         elif key not in _IGNORED_KEYS:
             raise ConfigError(f"folding entry {layer!r}: attribute {key!r} is not a folding "
                               f"attribute qsim knows (PE, SIMD or a FINN hardware attribute)")
@@ -380,7 +508,7 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
     by_name = {la.name: la for la in design.layers}
     canon = {_canonical(la.name): la.name for la in design.layers}
     per_layer: dict[str, dict[str, int]] = {}
-    fifos: dict[str, dict[str, int]] = {}
+    fifos: dict[str, dict[str, list[int]]] = {}
     unknown = []
     for key, attrs in data.items():
         if key == "Defaults":
@@ -409,20 +537,31 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
                                fifo_depths=_link_depths(design, fifos))
 
 
-def _link_depths(design: Design, fifos: Mapping[str, Mapping[str, int]]
+def _link_depths(design: Design, fifos: Mapping[str, Mapping[str, list[int]]]
                  ) -> Optional[tuple[int, ...]]:
-    """FIFO depth per link from the folding's in/outFIFODepths (the larger of the producer's
-    output and the consumer's input depth, as FINN's InsertFIFO); links the folding does not
-    name keep the Design's depth."""
-    names = [la.name for la in design.layers]
-    given: list[list[int]] = [[] for _ in names[1:]]
-    for j, nm in enumerate(names):
-        f = fifos.get(nm, {})
-        if "outFIFODepths" in f and j < len(given):
-            given[j].append(f["outFIFODepths"])
-        if "inFIFODepths" in f and j > 0:
-            given[j - 1].append(f["inFIFODepths"])
+    """FIFO depth per edge between layers from the folding's in/outFIFODepths (one entry per
+    port; the larger of the producer's output and the consumer's input depth, as FINN's
+    InsertFIFO); edges the folding does not name keep the Design's depth. The Design's input
+    and output have no FIFO here (the first layer's input and the last layer's output depths
+    are ignored). A list naming a port the layer does not have is a ConfigError."""
+    by_name = {la.name: la for la in design.layers}
+    for nm, f in fifos.items():
+        for key, ports in (("inFIFODepths", by_name[nm].in_ports),
+                           ("outFIFODepths", by_name[nm].out_ports)):
+            if len(f.get(key, [])) > ports:
+                raise ConfigError(f"folding entry {nm!r}: {key}={f[key]!r} names port "
+                                  f"{len(f[key]) - 1} but the layer has {ports} "
+                                  f"{key[:-10] or 'in'}put port(s)")
+    given: list[list[int]] = []
+    for e in design.links:
+        g = []
+        out_d = fifos.get(e.src, {}).get("outFIFODepths", [])
+        in_d = fifos.get(e.dst, {}).get("inFIFODepths", [])
+        if e.src_port < len(out_d):
+            g.append(out_d[e.src_port])
+        if e.dst_port < len(in_d):
+            g.append(in_d[e.dst_port])
+        given.append(g)
     if not any(given):
         return design.fifo_depths
     return tuple(max(g) if g else d for g, d in zip(given, design.link_fifo_depths))
-

@@ -3,6 +3,12 @@
 Each block is a frozen, keyword-only dataclass that derives from :class:`Block`. A block
 works on *frames*: one input vector for MVTU and Thresholding, one image for SlidingWindow and
 MaxPool. Arrays have any number of leading (batch) dimensions before the frame shape.
+
+Multi-port blocks (AddStreams: 2 inputs; DuplicateStreams: N outputs) set ``in_ports`` /
+``out_ports``. Every port of a block has the same frame shape, lanes and schedule; only the
+element type may differ per input port (:meth:`Block.in_stream_of`). A block with two input
+ports is called as ``blk(a, b)``; a block with several output ports returns the one tensor that
+every output port carries.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from qsim.models._dtypes import (
 from qsim.models._schedule import CycleTrace, Schedule, simulate
 from qsim.models._stream import StreamFormat
 
-__all__ = ["Block", "StallFree", "check_fold", "check_positive", "pair", "smallest_int_type"]
+__all__ = ["Block", "StallFree", "check_fold", "check_positive", "pair", "range_type",
+           "smallest_int_type"]
 
 
 def pair(value: Any, field: str, owner: str) -> tuple[int, int]:
@@ -71,6 +78,18 @@ def smallest_int_type(lo: int, hi: int) -> DType:
     return DataType[f"INT{bits}"]
 
 
+def range_type(value: Any, lo: int, hi: int, field: str, what: str, owner: str) -> DType:
+    """The type of an exact integer range [lo, hi]: ``value`` (None: the narrowest INTn/UINTn)
+    checked to hold every integer in it. ``what`` says where the range comes from, e.g.
+    "the exact sum range of idt='INT4' + idt1='INT4'". Ranges beyond int64 are refused."""
+    if lo < -(1 << 63) or hi > (1 << 63) - 1:
+        raise ConfigError(f"{owner}: {what} [{lo}, {hi}] does not fit 64-bit integers")
+    dt = smallest_int_type(lo, hi) if value is None else resolve(value, field, owner)
+    if int(dt.min()) > lo or int(dt.max()) < hi or (name(dt) == "BIPOLAR" and lo < hi):
+        raise ConfigError(f"{owner}: {field}={name(dt)!r} cannot hold {what} [{lo}, {hi}]")
+    return dt
+
+
 @dataclass(frozen=True)
 class StallFree:
     """Closed-form stall-free timing (inputs offered from cycle 0, downstream always ready).
@@ -90,10 +109,13 @@ class StallFree:
 
 
 class Block:
-    """Mixin of the four block configs. Subclasses set the attributes used below."""
+    """Mixin of the block configs. Subclasses set the attributes used below."""
 
     #: Human-readable instance label used in every message, e.g. "MVTU 'fc0'".
     owner: str
+    #: Input / output stream ports (AddStreams: 2 inputs; DuplicateStreams: n_outputs outputs).
+    in_ports: int = 1
+    out_ports: int = 1
 
     # ---- to be provided by each block -------------------------------------------------
     @property
@@ -132,31 +154,61 @@ class Block:
         self._set(field, dt)
         return dt
 
-    def __call__(self, x: Any) -> IntArray:
-        """Bit-exact output (int64) for x of shape (..., *in_frame_shape)."""
-        return self.run(x).astype(np.int64)
+    def __call__(self, *xs: Any) -> IntArray:
+        """Bit-exact output (int64) for one tensor per input port, each (..., *in_frame_shape)."""
+        return self.run(*xs).astype(np.int64)
 
-    def run(self, x: Any, check: bool = True) -> npt.NDArray[np.integer]:
+    def run(self, *xs: Any, check: bool = True) -> npt.NDArray[np.integer]:
         """Bit-exact output in the narrowest numpy integer dtype that holds the output type.
 
         For pipelines: chaining compact arrays moves less memory. ``check=False`` skips the
         input range check, for inputs that come from a block whose ``odt`` is this ``idt``.
+        ``xs``: one tensor per input port, all with the same leading (batch) dimensions.
         """
-        arr = self._check_input(x) if check else np.asarray(x)
-        if check:  # checked values fit the compact dtype: move fewer bytes from here on
-            arr = arr.astype(compact_dtype(self.in_stream.dtype), copy=False)
-        lead = arr.shape[: arr.ndim - len(self.in_frame_shape)]
-        flat = arr.reshape((-1,) + self.in_frame_shape)  # (..., *frame) -> (frames, *frame)
-        return self.compute(flat).reshape(lead + self.out_frame_shape)
+        if len(xs) != self.in_ports:
+            raise StreamError(f"{self.owner}: takes {self.in_ports} input tensor(s), one per "
+                              f"input port, got {len(xs)}")
+        flats, lead = [], None
+        for port, x in enumerate(xs):
+            arr = self._check_input(x, port) if check else np.asarray(x)
+            if check:  # checked values fit the compact dtype: move fewer bytes from here on
+                arr = arr.astype(compact_dtype(self.in_stream_of(port).dtype), copy=False)
+            this = arr.shape[: arr.ndim - len(self.in_frame_shape)]
+            if lead is not None and this != lead:
+                raise StreamError(f"{self.owner}: input port {port} has shape {arr.shape!r}; "
+                                  f"port 0 has leading dimensions {lead!r}")
+            lead = this
+            # (..., *frame) -> (frames, *frame)
+            flats.append(arr.reshape((-1,) + self.in_frame_shape))
+        assert lead is not None
+        return self.compute(*flats).reshape(lead + self.out_frame_shape)
 
-    def _check_input(self, x: Any) -> IntArray:
-        arr = as_int_array(x, f"{self.owner} input")
+    def _check_input(self, x: Any, port: int = 0) -> IntArray:
+        fmt = self.in_stream_of(port)
+        kind = "input" + (f" port {port}" if self.in_ports > 1 else "")
+        arr = as_int_array(x, f"{self.owner} {kind}")
         fs = self.in_frame_shape
         if arr.ndim < len(fs) or tuple(arr.shape[arr.ndim - len(fs):]) != fs:
-            raise StreamError(f"{self.owner}: input shape {arr.shape!r} does not end in the "
+            raise StreamError(f"{self.owner}: {kind} shape {arr.shape!r} does not end in the "
                               f"frame shape {fs!r}")
-        check_range(arr, self.in_stream.dtype, f"{self.owner} input")
+        check_range(arr, fmt.dtype, f"{self.owner} {kind}")
         return arr
+
+    def in_stream_of(self, port: int) -> StreamFormat:
+        """Stream format of input port ``port`` (port 0 is :attr:`in_stream`)."""
+        self._check_port(port, self.in_ports, "input")
+        return self.in_stream
+
+    def out_stream_of(self, port: int) -> StreamFormat:
+        """Stream format of output port ``port`` (port 0 is :attr:`out_stream`)."""
+        self._check_port(port, self.out_ports, "output")
+        return self.out_stream
+
+    def _check_port(self, port: Any, ports: int, kind: str) -> None:
+        if (isinstance(port, bool) or not isinstance(port, (int, np.integer))
+                or not 0 <= port < ports):
+            raise ConfigError(f"{self.owner}: {kind} port {port!r} does not exist (the block "
+                              f"has {kind} ports 0..{ports - 1})")
 
     def frames_of(self, x: Any) -> int:
         """Number of frames in an input array of shape (..., *in_frame_shape)."""
@@ -180,29 +232,33 @@ class Block:
     def _out_from_stream_order(self, y: IntArray) -> IntArray:
         return y
 
-    def pack_input(self, x: Any) -> list[int]:
-        """Input tensor (..., *in_frame_shape) to its stream words."""
-        arr = self._check_input(x)
-        return self.in_stream.pack(arr.reshape(-1, self.in_stream.lanes))
+    def pack_input(self, x: Any, port: int = 0) -> list[int]:
+        """Input tensor (..., *in_frame_shape) of input port ``port`` to its stream words."""
+        arr = self._check_input(x, port)
+        fmt = self.in_stream_of(port)
+        return fmt.pack(arr.reshape(-1, fmt.lanes))
 
-    def unpack_input(self, words: list[int]) -> IntArray:
-        """Stream words back to (frames, *in_frame_shape)."""
+    def unpack_input(self, words: list[int], port: int = 0) -> IntArray:
+        """Stream words of input port ``port`` back to (frames, *in_frame_shape)."""
+        fmt = self.in_stream_of(port)
         self._check_count(words, self.in_words, "input")
-        return self.in_stream.unpack(words).reshape((-1,) + self.in_frame_shape)
+        return fmt.unpack(words).reshape((-1,) + self.in_frame_shape)
 
-    def pack_output(self, y: Any) -> list[int]:
-        """Output tensor (..., *out_frame_shape) to its stream words."""
+    def pack_output(self, y: Any, port: int = 0) -> list[int]:
+        """Output tensor (..., *out_frame_shape) to the stream words of output port ``port``."""
+        fmt = self.out_stream_of(port)
         arr = as_int_array(y, f"{self.owner} output")
         fs = self.out_frame_shape
         if arr.ndim < len(fs) or tuple(arr.shape[arr.ndim - len(fs):]) != fs:
             raise StreamError(f"{self.owner}: output shape {arr.shape!r} does not end in {fs!r}")
         arr = self._out_to_stream_order(arr.reshape((-1,) + fs))
-        return self.out_stream.pack(arr.reshape(-1, self.out_stream.lanes))
+        return fmt.pack(arr.reshape(-1, fmt.lanes))
 
-    def unpack_output(self, words: list[int]) -> IntArray:
-        """Stream words back to (frames, *out_frame_shape)."""
+    def unpack_output(self, words: list[int], port: int = 0) -> IntArray:
+        """Stream words of output port ``port`` back to (frames, *out_frame_shape)."""
+        fmt = self.out_stream_of(port)
         self._check_count(words, self.out_words, "output")
-        flat = self.out_stream.unpack(words)  # (words, lanes)
+        flat = fmt.unpack(words)  # (words, lanes)
         return self._out_from_stream_order(flat.reshape((-1,) + self.out_frame_shape))
 
     def _check_count(self, words: list[int], per_frame: int, port: str) -> None:

@@ -1,10 +1,12 @@
 """FIFO sizing on the pipeline cycle model: the smallest depths that keep the throughput.
 
-The baseline is the stitched chain with deep FIFOs (deep enough never to fill: the words one
+The baseline is the stitched design with deep FIFOs (deep enough never to fill: the words one
 sample puts on the link, plus 2). Its cycle count for ``samples`` back-to-back samples (inputs
 offered from cycle 0, output always ready) is the target. :func:`size_fifos` then shrinks one
 link at a time, in stream order, to the smallest depth whose chain takes no more cycles than
-the baseline, with the other links at their current depths:
+the baseline, with the other links at their current depths (every edge of a graph,
+shortcuts of forks and joins included; a depth at which the design deadlocks misses the
+target, so a shortcut ends where one word less deadlocks or costs cycles):
 
 * first the baseline's peak occupancy of the FIFO (words in it at once) bounds the depth
   from above: a deeper FIFO never fills, so it changes nothing;
@@ -27,7 +29,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from qsim.errors import ConfigError
-from qsim.pipeline.engine import simulate_pipeline
+from qsim.pipeline.engine import DeadlockError
 from qsim.pipeline.plan import Stitched, stitch
 
 __all__ = ["FifoSizing", "chain_cycles", "size_fifos"]
@@ -35,7 +37,8 @@ __all__ = ["FifoSizing", "chain_cycles", "size_fifos"]
 
 @dataclass(frozen=True)
 class FifoSizing:
-    """Baseline and sized FIFO depths (one per link between layers) and their cycles."""
+    """Baseline and sized FIFO depths (one per edge between layers, ``design.links`` order)
+    and their cycles."""
 
     samples: int
     baseline_depths: tuple[int, ...]
@@ -46,10 +49,15 @@ class FifoSizing:
     criterion: str = "cycles"
 
     def folding(self, design: Any) -> dict[str, dict[str, list[int]]]:
-        """The sized depths as FINN folding-config entries (``inFIFODepths`` of the layer after
-        each link), to merge into a folding_config.json; :func:`qsim.load` reads them back."""
-        return {la.name: {"inFIFODepths": [d]}
-                for la, d in zip(design.layers[1:], self.depths)}
+        """The sized depths as FINN folding-config entries (``inFIFODepths`` of each edge's
+        consumer, one per input port), to merge into a folding_config.json; :func:`qsim.load`
+        reads them back."""
+        out: dict[str, dict[str, list[int]]] = {}
+        by_name = {la.name: la for la in design.layers}
+        for e, d in zip(design.links, self.depths):
+            ports = out.setdefault(e.dst, {"inFIFODepths": [0] * by_name[e.dst].in_ports})
+            ports["inFIFODepths"][e.dst_port] = d
+        return out
 
     def summary(self) -> str:
         return (f"{self.samples} samples, keep {self.criterion}: baseline depths "
@@ -59,12 +67,20 @@ class FifoSizing:
                 f"cycles; {self.simulations} model runs")
 
 
+# what a deadlocked design "takes": more than any finishing one
+DEADLOCK_CYCLES = 1 << 62
+
+
 def chain_cycles(design: Any, depths: Optional[list[int]], samples: int,
                  criterion: str = "cycles") -> int:
     """Total cycles ("cycles") or the last sample's period ("period": cycles between the last
-    output words of the last two samples) of the chain with ``depths``."""
+    output words of the last two samples) of the design with ``depths``;
+    :data:`DEADLOCK_CYCLES` if it deadlocks."""
     st = stitch(design, depths)
-    transfer = simulate_pipeline(st.stages(samples))[-1].transfer
+    try:
+        transfer = st.simulate(samples).transfer
+    except DeadlockError:
+        return DEADLOCK_CYCLES
     if criterion == "cycles":
         return int(transfer[-1]) + 1
     per = st.out_words_per_sample
@@ -72,12 +88,14 @@ def chain_cycles(design: Any, depths: Optional[list[int]], samples: int,
 
 
 def _peak_occupancy(st: Stitched, samples: int) -> list[int]:
-    """Per link between layers: the most words its FIFO held at once in a model run."""
-    traces = simulate_pipeline(st.stages(samples))
+    """Per FIFO (in node order, which is ``design.links`` order): the most words it held at
+    once in a model run."""
+    g = st.simulate(samples)
     peaks = []
-    for node, tr in zip(st.nodes, traces):
+    for k, node in enumerate(st.nodes):
         if not node.name.startswith("fifo_"):
             continue
+        tr = g.trace(k)
         t_in, t_out = tr.accept, tr.transfer  # a word is inside from accept to transfer
         events = np.concatenate([t_in, t_out])
         delta = np.concatenate([np.ones_like(t_in), -np.ones_like(t_out)])
@@ -99,8 +117,9 @@ def size_fifos(design: Any, samples: int = 2,
     if criterion not in ("cycles", "period") or (criterion == "period" and samples < 2):
         raise ConfigError(f"size_fifos: criterion={criterion!r} with samples={samples!r}; "
                           f"use 'cycles', or 'period' with samples >= 2")
-    n_links = len(design.layers) - 1
-    words = [n.words_in for n in stitch(design, 0).nodes[1:] if n.layer]  # per sample
+    n_links = len(design.links)
+    cores = {n.layer: n for n in stitch(design, 0).nodes if n.layer}
+    words = [cores[e.src].words_out for e in design.links]  # per sample, an upper bound
     base = [w * samples + 2 for w in words]  # deeper than a whole run: never fills
     target = chain_cycles(design, base, samples, criterion)
     peaks = _peak_occupancy(stitch(design, base), samples)

@@ -1,14 +1,17 @@
-"""The stitch plan: a Design as one chain of cores, FIFOs and data-width converters.
+"""The stitch plan: a Design as a graph of cores, FIFOs and data-width converters.
 
-:func:`stitch` turns a :class:`~qsim.frontend.Design` into a :class:`Stitched` chain::
+:func:`stitch` turns a :class:`~qsim.frontend.Design` into a :class:`Stitched` plan. A chain::
 
     s_axis -> core_0 -> [dwc_0] -> fifo_0 -> core_1 -> fifo_1 -> ... -> core_n -> m_axis
 
-with a data-width converter where a layer's output word width differs from the next layer's
-input word width (one DWC for an integer ratio, an up-DWC to the least common multiple then a
-down-DWC otherwise) and one FIFO per link between layers on the link's widest stream (depths
-from the Design, 2 by default, 0 for none; see :func:`_glue` for why). This one description
-feeds
+and in general one node per layer plus, on every edge between layers, a data-width converter
+where the producer's output word width differs from the consumer's input word width (one DWC
+for an integer ratio, an up-DWC to the least common multiple then a down-DWC otherwise) and a
+FIFO on the edge's widest stream (depths from the Design, 2 by default, 0 for none; see
+:func:`_glue` for why). A fork is a DuplicateStreams core with one output link per consumer, a
+join a core with several input links (AddStreams). Nodes are in topological order (an edge's
+glue right before the core it feeds); link 0 is s_axis, the last link m_axis. This one
+description feeds
 
 * the cycle model: :meth:`Stitched.stages` -> :class:`qsim.pipeline.engine.Stage` list for
   :func:`~qsim.pipeline.engine.simulate_pipeline`;
@@ -36,19 +39,19 @@ import numpy as np
 from qsim.errors import ConfigError, StreamError
 from qsim.frontend.design import DEFAULT_FIFO_DEPTH  # re-exported: a link's depth by default
 from qsim.pipeline.dwc import DataWidthConverter
-from qsim.pipeline.engine import Stage
+from qsim.pipeline.engine import DeadlockError, GraphTrace, Link, Stage, simulate_graph
 from qsim.pipeline.fifo import Fifo
 
-__all__ = ["DEFAULT_FIFO_DEPTH", "StitchNode", "Stitched", "check_links", "stitch"]
+__all__ = ["DEFAULT_FIFO_DEPTH", "PlanLink", "StitchNode", "Stitched", "check_links", "stitch"]
 
 FifoDepths = Union[None, int, Sequence[int]]
 
 
 @dataclass(frozen=True)
 class StitchNode:
-    """One instance of the chain: a layer's block, a Fifo or a DataWidthConverter.
+    """One instance of the plan: a layer's block, a Fifo or a DataWidthConverter.
 
-    ``words_in`` / ``words_out``: words it consumes / produces per Design sample.
+    ``words_in`` / ``words_out``: words it consumes / produces per Design sample on each port.
     """
 
     name: str
@@ -56,6 +59,15 @@ class StitchNode:
     words_in: int
     words_out: int
     layer: str = ""  # the Design layer (cores only)
+    edge: str = ""   # the Design edge (glue only), e.g. "MVAU_0 -> MVAU_1"
+
+    @property
+    def in_ports(self) -> int:
+        return int(getattr(self.cfg, "in_ports", 1))
+
+    @property
+    def out_ports(self) -> int:
+        return int(getattr(self.cfg, "out_ports", 1))
 
     @property
     def frames_per_sample(self) -> int:
@@ -65,15 +77,30 @@ class StitchNode:
 
     def stage(self, samples: int) -> Stage:
         """The pipeline-model stage for ``samples`` Design samples."""
-        return Stage(self.name, self.cfg.schedule, self.frames_per_sample * samples)
+        return Stage(self.name, self.cfg.schedule, self.frames_per_sample * samples,
+                     self.in_ports, self.out_ports)
+
+
+@dataclass(frozen=True)
+class PlanLink:
+    """A stream from output port ``src_port`` of node ``src`` (-1: s_axis) to input port
+    ``dst_port`` of node ``dst`` (-1: m_axis), ``bits`` wide."""
+
+    src: int
+    src_port: int
+    dst: int
+    dst_port: int
+    bits: int
+    name: str
 
 
 @dataclass(frozen=True)
 class Stitched:
-    """A Design as a chain of nodes (see the module docstring)."""
+    """A Design as a graph of nodes and links (see the module docstring)."""
 
     design: Any
     nodes: tuple[StitchNode, ...]
+    links: tuple[PlanLink, ...]
     top: str = "qsim_stitched"
 
     # ---- streams -------------------------------------------------------------------------
@@ -99,7 +126,7 @@ class Stitched:
 
     @property
     def out_words_per_sample(self) -> int:
-        return self.nodes[-1].words_out
+        return self.nodes[self.links[-1].src].words_out
 
     def samples_of(self, x: Any) -> int:
         """Number of samples in ``x`` of shape (N, *input_shape)."""
@@ -123,19 +150,44 @@ class Stitched:
 
     # ---- cycle model -----------------------------------------------------------------------
     def stages(self, samples: int) -> list[Stage]:
-        """The chain as pipeline-model stages for ``samples`` samples."""
+        """The nodes as pipeline-model stages for ``samples`` samples (node order)."""
         return [node.stage(samples) for node in self.nodes]
+
+    def engine_links(self) -> list[Link]:
+        """The links as pipeline-model links."""
+        return [Link(ln.src, ln.dst, ln.src_port, ln.dst_port, ln.name) for ln in self.links]
+
+    def simulate(self, samples: int, offer: Optional[Any] = None,
+                 ready: Optional[Any] = None) -> GraphTrace:
+        """The pipeline cycle model of the whole plan for ``samples`` samples
+        (:func:`~qsim.pipeline.engine.simulate_graph`; DeadlockError names the wait cycle)."""
+        try:
+            return simulate_graph(self.stages(samples), self.engine_links(), offer, ready)
+        except DeadlockError as exc:
+            fifos = [n for n in self.nodes if n.name in exc.full and n.edge]
+            if not fifos:
+                raise
+            edges = ", ".join(f"{n.edge!r} (depth {n.cfg.depth})" for n in fifos)
+            raise DeadlockError(f"Design {self.design.name!r} deadlocks: the FIFO on edge "
+                                f"{edges} is full and its consumer waits for the other "
+                                f"branch; deepen it (qsim fifo-size). {exc}", exc.cycle,
+                                exc.full) from None
+
+    @property
+    def is_chain(self) -> bool:
+        """Link k feeds node k from node k - 1 (a chain: simulate_pipeline applies)."""
+        return all((ln.src, ln.dst) == (k - 1, k if k < len(self.nodes) else -1)
+                   for k, ln in enumerate(self.links))
 
     @property
     def link_names(self) -> list[str]:
-        """Link l connects node l-1 to node l; link 0 is s_axis, the last one m_axis."""
-        names = ["s_axis"] + [n.name for n in self.nodes] + ["m_axis"]
-        return [f"{a} -> {b}" for a, b in zip(names[:-1], names[1:])]
+        """Names of the links in link order (link 0 is s_axis, the last one m_axis)."""
+        return [ln.name for ln in self.links]
 
 
-# ---- building the chain -----------------------------------------------------------------------
+# ---- building the plan ------------------------------------------------------------------------
 def _depths(depths: FifoDepths, design: Any, owner: str) -> list[int]:
-    n_links = len(design.layers) - 1
+    n_links = len(design.links)
     if depths is None:
         return list(design.link_fifo_depths)
     if isinstance(depths, (int, np.integer)) and not isinstance(depths, bool):
@@ -144,7 +196,7 @@ def _depths(depths: FifoDepths, design: Any, owner: str) -> list[int]:
         out = [int(d) for d in depths]  # type: ignore[union-attr]
     if len(out) != n_links or min(out, default=0) < 0:
         raise ConfigError(f"{owner}: fifo_depths={depths!r} must be one depth >= 0 or "
-                          f"{n_links} of them (one per link between layers)")
+                          f"{n_links} of them (one per edge between layers)")
     return out
 
 
@@ -154,18 +206,23 @@ def _words_per_sample(layer: Any, out: bool) -> int:
     return frames * (b.out_words if out else b.in_words)
 
 
+def _in_stream(block: Any, port: int) -> Any:
+    return block.in_stream_of(port) if hasattr(block, "in_stream_of") else block.in_stream
+
+
 def check_links(design: Any) -> None:
-    """Raise ConfigError unless each layer's output bit stream is the next layer's input bit
-    stream (same element width, row-major stream order, whole words per sample)."""
+    """Raise ConfigError unless each edge's producer output bit stream is its consumer's input
+    bit stream (same element width, row-major stream order, whole words per sample)."""
     owner = f"Design {design.name!r}"
     for layer in design.layers:
         if not hasattr(layer.block, "schedule"):
             raise ConfigError(f"{owner}: layer {layer.name!r} is a {type(layer.block).__name__}, "
-                              f"which has no RTL core; stitched rtlsim supports MVTU, "
-                              f"Thresholding, SlidingWindow and MaxPool layers only")
-    for up, down in zip(design.layers, design.layers[1:]):
+                              f"which has no RTL core; no stitched RTL for it")
+    by_name = {la.name: la for la in design.layers}
+    for e in design.links:
+        up, down = by_name[e.src], by_name[e.dst]
         ub, db = up.block, down.block
-        uw, dw = ub.out_stream.elem_bits, db.in_stream.elem_bits
+        uw, dw = ub.out_stream.elem_bits, _in_stream(db, e.dst_port).elem_bits
         if uw != dw:
             raise ConfigError(f"{owner}: layer {up.name!r} outputs {uw}-bit elements but "
                               f"{down.name!r} reads {dw}-bit elements; the stitched RTL has "
@@ -180,8 +237,8 @@ def check_links(design: Any) -> None:
 
 
 def _glue(name: str, up_bits: int, down_bits: int, words: int, depth: int,
-          owner: str) -> list[StitchNode]:
-    """DWC(s) and a FIFO between two layers; ``words`` upstream words per sample.
+          owner: str, edge: str) -> list[StitchNode]:
+    """DWC(s) and a FIFO on one edge between two layers; ``words`` upstream words per sample.
 
     The FIFO sits on the widest stream of the link: after an up-converter, before a
     down-converter, between the two converters of a non-integer ratio. A converter moves one
@@ -198,45 +255,100 @@ def _glue(name: str, up_bits: int, down_bits: int, words: int, depth: int,
     nodes: list[StitchNode] = []  # converter k takes stream k to stream k + 1
     for k, (a, b) in enumerate(zip(widths, widths[1:])):
         if bits % a or bits % b or bits % max(a, b):
-            raise ConfigError(f"{owner}: link {name!r}: {bits} bits per sample do not split "
+            raise ConfigError(f"{owner}: link {edge!r}: {bits} bits per sample do not split "
                               f"into whole {max(a, b)}-bit words for a {a} -> {b} converter")
         tag = f"dwc_{name}" + (f"_{k}" if len(widths) > 2 else "")
         nodes.append(StitchNode(tag, DataWidthConverter(in_width=a, out_width=b, name=tag),
-                                bits // a, bits // b))
+                                bits // a, bits // b, edge=edge))
     if depth:
         at = widths.index(max(widths))  # the FIFO goes on stream `at`: before converter `at`
         wide = widths[at]
         nodes.insert(at, StitchNode(f"fifo_{name}", Fifo(depth=depth, width=wide,
                                                          name=f"fifo_{name}"),
-                                    bits // wide, bits // wide))
+                                    bits // wide, bits // wide, edge=edge))
     return nodes
 
 
 def stitch(design: Any, fifo_depths: FifoDepths = None, top: str = "qsim_stitched"
            ) -> Stitched:
-    """The chain of ``design`` with ``fifo_depths`` (one per link between layers, 0 = no FIFO;
-    an int for all; None: the Design's own, ``design.link_fifo_depths``)."""
+    """The plan of ``design`` with ``fifo_depths`` (one per edge between layers in
+    ``design.links`` order, 0 = no FIFO; an int for all; None: the Design's own,
+    ``design.link_fifo_depths``). Glue nodes on a chain's k-th link are named ``fifo_k`` /
+    ``dwc_k``; on a graph's, after the edge (``fifo_<src>_<dst>[_<port>]``)."""
     owner = f"Design {design.name!r}"
     check_links(design)
-    layers = design.layers
-    depths = _depths(fifo_depths, design, owner)
+    depths = dict(zip(design.links, _depths(fifo_depths, design, owner)))
+    chain = design.is_chain
     nodes: list[StitchNode] = []
-    for j, layer in enumerate(layers):
+    # (node, port) that drives each edge's consumer port, and each layer's core node
+    drive: dict[tuple[str, int], tuple[int, int]] = {}
+    core: dict[str, int] = {}
+    raw: list[tuple[int, int, int, int, int]] = []  # src, src_port, dst, dst_port, bits
+    by_name = {la.name: la for la in design.layers}
+    for j, layer in enumerate(design.layers):
+        for e in [e for e in design.edges if e.dst == layer.name]:
+            if e.src not in core:  # the design input
+                drive[(e.dst, e.dst_port)] = (-1, 0)
+                continue
+            up = by_name[e.src]
+            label = _edge_label(e, by_name)
+            tag = str(j - 1) if chain else _ident(f"{e.src}_{e.dst}" + (
+                f"_{e.dst_port}" if layer.in_ports > 1 else ""))
+            glue = _glue(tag, int(up.block.out_stream.word_bits),
+                         int(_in_stream(layer.block, e.dst_port).word_bits),
+                         _words_per_sample(up, True), depths[e], owner, label)
+            prev = (core[e.src], e.src_port)
+            for g in glue:
+                nodes.append(g)
+                raw.append((*prev, len(nodes) - 1, 0, _bits_out_of(prev, nodes)))
+                prev = (len(nodes) - 1, 0)
+            drive[(e.dst, e.dst_port)] = prev
         nodes.append(StitchNode(layer.name, layer.block, _words_per_sample(layer, False),
                                 _words_per_sample(layer, True), layer=layer.name))
-        if j + 1 < len(layers):
-            nxt = layers[j + 1]
-            up_bits = int(layer.block.out_stream.word_bits)
-            nodes += _glue(str(j), up_bits, int(nxt.block.in_stream.word_bits),
-                           _words_per_sample(layer, True), depths[j], owner)
-    for a, b in zip(nodes, nodes[1:]):  # internal invariant: word counts chain
-        assert a.words_out * _bits_out(a) == b.words_in * _bits_in(b), (a.name, b.name)
-    return Stitched(design, tuple(nodes), top)
+        core[layer.name] = len(nodes) - 1
+        for p in range(layer.in_ports):
+            src = drive[(layer.name, p)]
+            bits = (int(_in_stream(layer.block, p).word_bits) if src[0] < 0
+                    else _bits_out_of(src, nodes))
+            raw.append((*src, core[layer.name], p, bits))
+    last = core[design.layers[-1].name]
+    raw.append((last, 0, -1, 0, _bits_out_of((last, 0), nodes)))
+    raw.sort(key=lambda r: (r[2] < 0, r[2], r[3]))  # link k feeds node k in a chain
+    links = tuple(PlanLink(s, sp, d, dp, bits, _plan_link_name(s, d, dp, nodes))
+                  for s, sp, d, dp, bits in raw)
+    for ln in links:  # internal invariant: word counts and widths agree on every link
+        if ln.src >= 0 and ln.dst >= 0:
+            a, b = nodes[ln.src], nodes[ln.dst]
+            assert a.words_out * _bits_out(a) == b.words_in * _bits_in(b, ln.dst_port), ln
+    return Stitched(design, tuple(nodes), links, top)
 
 
-def _bits_in(node: StitchNode) -> int:
+def _edge_label(e: Any, by_name: dict[str, Any]) -> str:
+    """``src -> dst`` with ``[port]`` where a layer has several ports."""
+    sp = f"[{e.src_port}]" if by_name[e.src].out_ports > 1 else ""
+    dp = f"[{e.dst_port}]" if by_name[e.dst].in_ports > 1 else ""
+    return f"{e.src}{sp} -> {e.dst}{dp}"
+
+
+def _ident(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
+
+
+def _plan_link_name(src: int, dst: int, dst_port: int, nodes: Sequence[StitchNode]) -> str:
+    a = "s_axis" if src < 0 else nodes[src].name
+    b = "m_axis" if dst < 0 else nodes[dst].name
+    return f"{a} -> {b}" + (f"[{dst_port}]" if dst >= 0 and nodes[dst].in_ports > 1 else "")
+
+
+def _bits_out_of(src: tuple[int, int], nodes: Sequence[StitchNode]) -> int:
+    return _bits_out(nodes[src[0]])
+
+
+def _bits_in(node: StitchNode, port: int = 0) -> int:
     cfg = node.cfg
-    return int(cfg.in_bits) if hasattr(cfg, "in_bits") else int(cfg.in_stream.word_bits)
+    if hasattr(cfg, "in_bits"):
+        return int(cfg.in_bits)
+    return int(_in_stream(cfg, port).word_bits)
 
 
 def _bits_out(node: StitchNode) -> int:
@@ -245,23 +357,27 @@ def _bits_out(node: StitchNode) -> int:
 
 
 def stitched_sample_ok(st: Stitched, x: Any) -> Optional[str]:
-    """Data check of :func:`check_links`: pushing the model's layer-j output words through the
-    glue nodes gives layer j+1's input words. None when every link agrees, else the link."""
+    """Data check of :func:`check_links`: pushing the model's output words of each edge's
+    producer through the edge's glue nodes gives the consumer's input words on that port.
+    None when every link agrees, else the first node where they differ."""
     outs = st.design.run_layers(x)
-    layers = st.design.layers
     n = st.samples_of(x)
-    by_name = {la.name: la for la in layers}
-    words: list[int] = []
-    prev_out: Optional[np.ndarray] = None
-    for node in st.nodes:
+    by_name = {la.name: la for la in st.design.layers}
+    words: dict[int, list[int]] = {}  # words leaving each node (glue and cores)
+    for k, node in enumerate(st.nodes):
+        ins = [ln for ln in st.links if ln.dst == k]
         if node.layer:
             la = by_name[node.layer]
-            if prev_out is not None:
-                expect = la.block.pack_input(prev_out.reshape((n,) + la.in_shape))
-                if list(expect) != words:
+            for ln in ins:
+                if ln.src < 0:
+                    continue
+                src = by_name[la.inputs[ln.dst_port]]
+                y = outs[src.name].reshape((n,) + la.in_shape)
+                expect = la.block.pack_input(y, port=ln.dst_port) if la.in_ports > 1 else \
+                    la.block.pack_input(y)
+                if list(expect) != words[ln.src]:
                     return node.name
-            prev_out = outs[la.name]
-            words = list(la.block.pack_output(prev_out.reshape((n,) + la.out_shape)))
+            words[k] = list(la.block.pack_output(outs[la.name].reshape((n,) + la.out_shape)))
         else:
-            words = node.cfg.transform(words)
+            words[k] = node.cfg.transform(words[ins[0].src])
     return None

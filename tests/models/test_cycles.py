@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from qsim.errors import SimulationError
 from qsim.models import MVTU, MaxPool, Schedule, SlidingWindow, Thresholding, simulate
 
-from ._ref import CycleSim
+from ._ref import CycleSim, PortsCycleSim
 from .strategies import any_block, patterns, swg_configs
 
 HORIZON = 400
@@ -151,3 +151,15 @@ def test_swg_input_runs_a_frame_ahead(cfg: SlidingWindow) -> None:
     """The frame buffer never blocks the first frame's input when nothing stalls."""
     tr = cfg.cycles(1)
     assert tr.accept.tolist() == list(range(cfg.in_words))
+
+
+@given(cfg=any_block, frames=st.integers(1, 3), data=st.data())
+@settings(max_examples=50)
+def test_ports_reference_with_one_port_is_the_single_port_reference(cfg: Any, frames: int,
+                                                                    data: Any) -> None:
+    """The multi-port reference (graph blocks) reduces to CycleSim on one port each."""
+    offer, ready = data.draw(patterns(frames * cfg.in_words, HORIZON))
+    s = cfg.schedule
+    acc, xfr = PortsCycleSim(s.need.tolist(), s.produces.tolist(), s.frees.tolist(), s.n_in,
+                             s.capacity, frames, [offer], [ready]).run()
+    assert (acc[0], xfr[0]) == reference_cycles(cfg, frames, offer, ready)

@@ -49,17 +49,19 @@ def test_level_leaves_out_label_select() -> None:
 
 @pytest.mark.rtlsim
 def test_level_reports_a_cycle_difference(monkeypatch: pytest.MonkeyPatch) -> None:
-    import qsim.pipeline.engine as pipeline
+    from qsim.pipeline.plan import Stitched
 
-    real = pipeline.simulate_pipeline
+    real = Stitched.simulate
 
-    def late(*args: Any, **kwargs: Any) -> Any:
-        traces = real(*args, **kwargs)  # read-only views: replace the last one's transfers
-        late_transfer = traces[-1].transfer.copy()
-        late_transfer[1:] += 1
-        return traces[:-1] + [dataclasses.replace(traces[-1], transfer=late_transfer)]
+    def late(self: Stitched, *args: Any, **kwargs: Any) -> Any:
+        g = real(self, *args, **kwargs)  # read-only views: replace the output link's words
+        words = list(g.words)
+        out = next(i for i, ln in enumerate(g.links) if ln.dst < 0)
+        words[out] = words[out].copy()
+        words[out][1:] += 1
+        return dataclasses.replace(g, words=tuple(words))
 
-    monkeypatch.setattr(pipeline, "simulate_pipeline", late)
+    monkeypatch.setattr(Stitched, "simulate", late)
     from qsim.verify._stitched_level import _check_cycles
 
     with pytest.raises(MismatchError, match="transfer cycle of word 1 is 5, pipeline model "

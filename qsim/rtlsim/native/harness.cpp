@@ -105,27 +105,28 @@ void report_stall(const std::vector<const CData*>& v_ptr, const std::vector<cons
   std::fprintf(stderr, "qsim watchdog: no word moved on any link for %llu cycles, at cycle "
                "%llu\n", static_cast<unsigned long long>(quiet),
                static_cast<unsigned long long>(t));
-  int worst = -1;
+  int stalled = 0;
   for (int l = 0; l < QSIM_NLINKS; ++l) {
-    if (v[l] && !r[l]) worst = l;  // the most downstream blocked link
+    if (v[l] && !r[l]) {  // every blocked link: in a fork/join deadlock there are several
+      std::fprintf(stderr, "stalled link %d '%s': valid=1 ready=0 after %llu words\n", l,
+                   QSIM_LINK_NAMES[l], static_cast<unsigned long long>(moved[l]));
+      ++stalled;
+    }
   }
-  if (worst >= 0) {
-    std::fprintf(stderr, "stalled link %d '%s': valid=1 ready=0 after %llu words\n", worst,
-                 QSIM_LINK_NAMES[worst], static_cast<unsigned long long>(moved[worst]));
-  } else {
-    std::fprintf(stderr, "no link holds valid: the chain starves (no node produces)\n");
+  if (stalled == 0) {
+    std::fprintf(stderr, "no link holds valid: the design starves (no node produces)\n");
   }
   for (int l = 0; l < QSIM_NLINKS; ++l) {
     std::fprintf(stderr, "  link %d '%s': valid=%d ready=%d words=%llu\n", l,
                  QSIM_LINK_NAMES[l], v[l], r[l],
                  static_cast<unsigned long long>(moved[l]));
   }
-  for (int k = 0; k < QSIM_NLINKS - 1; ++k) {
-    if (QSIM_FIFO_DEPTH[k] > 0) {
-      std::fprintf(stderr, "  FIFO '%s' occupancy %llu of %d words\n", QSIM_NODE_NAMES[k],
-                   static_cast<unsigned long long>(moved[k] - moved[k + 1]),
-                   QSIM_FIFO_DEPTH[k] + 1);
-    }
+  for (int k = 0; k < QSIM_NFIFOS; ++k) {
+    const uint64_t occ = moved[QSIM_FIFO_IN[k]] - moved[QSIM_FIFO_OUT[k]];
+    const bool full = occ >= static_cast<uint64_t>(QSIM_FIFO_DEPTH[k] + 1);
+    std::fprintf(stderr, "  FIFO %s occupancy %llu of %d words%s\n", QSIM_FIFO_NAMES[k],
+                 static_cast<unsigned long long>(occ), QSIM_FIFO_DEPTH[k] + 1,
+                 full ? " (FULL)" : "");
   }
 }
 
