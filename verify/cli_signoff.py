@@ -9,7 +9,7 @@ from typing import Any
 
 from qsim.errors import QsimError
 
-from .cli_args import input_file, nonneg_int, output_dir, positive_int
+from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
 
 __all__ = ["add_parsers"]
 
@@ -96,8 +96,25 @@ def run_signoff(args: argparse.Namespace) -> int:
     result = run_with_progress(design, x, levels, ctx, console)
     meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True}
     write_reports(result, out / "report", meta)
-    skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
-    checks += [
+    checks += _summary_checks(result)
+    files += [out / "report" / "report.json", out / "report" / "report.html"]
+    manifest = write_manifest(out, args.model, args.folding, checks, files)
+    for c in checks:
+        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
+        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
+                                                not c["pass"] else ""))
+    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
+    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+    if result.errors:  # a crashed level: exit 3, as for `qsim verify`
+        console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
+        return 3
+    return 0 if manifest["pass"] else 1
+
+
+def _summary_checks(result: Any) -> list[dict[str, Any]]:
+    """The four checklist items judged on the verification result."""
+    skipped = [f"{k}: {v}" for k, v in result.skipped.items()] + list(result.errors.values())
+    return [
         {"name": "all levels ran", "pass": not skipped, "detail": "; ".join(skipped)},
         {"name": "all levels agree bit-exactly at every layer", "pass": not any(
             c["kind"] == "values" and not c["pass"] for c in result.checks) and not any(
@@ -107,15 +124,6 @@ def run_signoff(args: argparse.Namespace) -> int:
              m.level == "rtlsim" for m in result.mismatches)},
         {"name": "verification passed", "pass": result.passed},
     ]
-    files += [out / "report" / "report.json", out / "report" / "report.html"]
-    manifest = write_manifest(out, args.model, args.folding, checks, files)
-    for c in checks:
-        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
-        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
-                                                not c["pass"] else ""))
-    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
-    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
-    return 0 if manifest["pass"] else 1
 
 
 def run_bitstream(args: argparse.Namespace) -> int:
@@ -126,6 +134,7 @@ def run_bitstream(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     input_file(args.model, "model")
     input_file(args.folding, "--folding")
+    input_dir(args.signoff, "--signoff")
     # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
     require_signoff(args.model, args.folding, Path(args.signoff))
     if shutil.which("vivado") is None:

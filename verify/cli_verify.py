@@ -86,7 +86,17 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
         def from_file() -> Iterator[np.ndarray]:
             for i in range(0, x.shape[0], chunk):
                 part = np.asarray(x[i:i + chunk])
-                first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
+                if part.dtype.kind in "fc" and not bool(np.all(np.isfinite(part))):
+                    at = tuple(int(v) for v in np.argwhere(~np.isfinite(part))[0])
+                    raise StreamError(f"--inputs {inputs!r}: input {i + at[0]} holds "
+                                      f"{complex(part[at]).real!r} at index {at!r}; inputs are "
+                                      f"integers")
+                try:
+                    first.block._check_input(part.reshape((part.shape[0],)
+                                                          + tuple(first.in_shape)))
+                except StreamError as exc:
+                    raise StreamError(f"--inputs {inputs!r}, inputs {i}..{i + len(part) - 1}: "
+                                      f"{exc}") from None
                 yield part.astype(np.int64)
 
         return int(x.shape[0]), from_file
