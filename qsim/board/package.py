@@ -69,8 +69,8 @@ def _vectors(design: Any, signoff: Path) -> dict[str, np.ndarray]:
     outputs on them."""
     from qsim.verify.cli_verify import load_inputs
 
-    meta = json.loads((signoff / "report" / "report.json").read_text()).get("meta", {})
-    x = load_inputs(design, None, int(meta.get("inputs", 16)), int(meta.get("seed", 0)))
+    meta = json.loads((signoff / "report" / "report.json").read_text())
+    x = load_inputs(design, None, int(meta["inputs"]), int(meta["seed"]))
     y = np.asarray(design(x)).astype(np.int64)
     flat = y.reshape(y.shape[0], -1)
     labels = flat[:, 0] if flat.shape[1] == 1 else np.argmax(flat, axis=1)
