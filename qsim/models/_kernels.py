@@ -1,0 +1,88 @@
+"""Compiled integer kernels of the MVTU's exact fast paths (numba, parallel over rows).
+
+* :func:`pack_bits`: one bit per element, 64 elements per uint64 word.
+* :func:`xnor_popcount`: acc[i, j] = K - popcount(x_bits[i] XOR w_bits[j]), the number of
+  matching bits (XNOR-popcount); exact, every count is an integer <= K < 2**31.
+* :func:`int_matmul`: a direct int32 (or int64) multiply-accumulate, vectorized over the
+  output columns; exact while every partial sum fits the accumulator (the caller checks).
+
+Compiled on first use and cached on disk (``cache=True``); the Python source is the
+specification and runs unchanged with ``NUMBA_DISABLE_JIT=1``.
+"""
+
+from __future__ import annotations
+
+import os
+
+# The model alternates between thread pools (these kernels, torch's GEMM, numpy's BLAS). With
+# OpenMP's default active waiting, a finished pool keeps spinning on the cores the next one
+# needs; on the 2-core machine measured (docs/speed.md) passive waiting made the model ~3x
+# faster under load. Set only when the user has not chosen, and before any pool starts.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+__all__ = ["int_matmul", "pack_bits", "xnor_popcount"]
+
+_LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each of the 8 bytes
+_M1 = np.uint64(0x5555555555555555)
+_M2 = np.uint64(0x3333333333333333)
+_M4 = np.uint64(0x0F0F0F0F0F0F0F0F)
+_H01 = np.uint64(0x0101010101010101)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def pack_bits(xv, shift, n_words, out):  # pragma: no cover - compiled
+    """Pack bit ``shift`` of every byte of ``xv`` (M, K8/8) uint64 (8 one-byte elements per
+    uint64) into ``out`` (M, n_words) uint64, 64 elements per word: byte b of input word
+    8q + g goes to bit 8b + g of word q (a fixed permutation: x and w packed alike give the
+    same XOR popcounts). Bits beyond the row are zero."""
+    m, n8 = xv.shape
+    for i in prange(m):
+        for q in range(n_words):
+            word = np.uint64(0)
+            for g in range(min(8, n8 - 8 * q)):
+                word |= ((xv[i, 8 * q + g] >> np.uint64(shift)) & _LOW_BITS) << np.uint64(g)
+            out[i, q] = word
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _popcount(v):  # pragma: no cover - compiled
+    """Bits set in a uint64 (SWAR; LLVM turns it into the popcount instruction)."""
+    v = v - ((v >> np.uint64(1)) & _M1)
+    v = (v & _M2) + ((v >> np.uint64(2)) & _M2)
+    v = (v + (v >> np.uint64(4))) & _M4
+    return (v * _H01) >> np.uint64(56)
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def xnor_popcount(xp, wp_t, k, out):  # pragma: no cover - compiled
+    """``out[i, j] = k - sum_q popcount(xp[i, q] ^ wp_t[q, j])`` (int32): xp (M, Q) and
+    wp_t (Q, N) packed bits, equal (zero) padding beyond k bits on both sides."""
+    m, n_words = xp.shape
+    n = wp_t.shape[1]
+    for i in prange(m):
+        acc = np.zeros(n, dtype=np.int32)
+        for q in range(n_words):
+            xq = xp[i, q]
+            for j in range(n):
+                acc[j] += np.int32(_popcount(xq ^ wp_t[q, j]))
+        for j in range(n):
+            out[i, j] = k - acc[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def int_matmul(x, w, out):  # pragma: no cover - compiled
+    """``out = x @ w`` accumulated in ``w``'s integer dtype, x (M, K), w (K, N)."""
+    m, kk = x.shape
+    n = w.shape[1]
+    for i in prange(m):
+        acc = np.zeros(n, dtype=w.dtype)
+        for k in range(kk):
+            xk = x[i, k]
+            if xk != 0:
+                for j in range(n):
+                    acc[j] += xk * w[k, j]
+        for j in range(n):
+            out[i, j] = acc[j]
