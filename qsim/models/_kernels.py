@@ -3,6 +3,8 @@
 * :func:`pack_bits`: one bit per element, 64 elements per uint64 word.
 * :func:`xnor_popcount`: acc[i, j] = K - popcount(x_bits[i] XOR w_bits[j]), the number of
   matching bits (XNOR-popcount); exact, every count is an integer <= K < 2**31.
+* :func:`xnor_popcount_threshold`: the same counts compared with thresholds in the kernel,
+  ``out = offset + scale * #{s : acc >= T[j, s]}``, so no (M, N) accumulator array is made.
 * :func:`int_matmul`: a direct int32 (or int64) multiply-accumulate, vectorized over the
   output columns; exact while every partial sum fits the accumulator (the caller checks).
 
@@ -23,7 +25,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-__all__ = ["int_matmul", "pack_bits", "xnor_popcount"]
+__all__ = ["int_matmul", "pack_bits", "xnor_popcount", "xnor_popcount_threshold"]
 
 _LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each of the 8 bytes
 _M1 = np.uint64(0x5555555555555555)
@@ -70,6 +72,27 @@ def xnor_popcount(xp, wp_t, k, out):  # pragma: no cover - compiled
                 acc[j] += np.int32(_popcount(xq ^ wp_t[q, j]))
         for j in range(n):
             out[i, j] = k - acc[j]
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def xnor_popcount_threshold(xp, wp_t, k, thr, scale, offset, out):  # pragma: no cover
+    """``out[i, j] = offset + scale * #{s : acc[i, j] >= thr[j, s]}`` with ``acc`` the
+    matching-bit count of :func:`xnor_popcount`; thr (N, S) int32 (clipped to the count's
+    range by the caller), out of the output's compact dtype."""
+    m, n_words = xp.shape
+    n, steps = thr.shape
+    for i in prange(m):
+        acc = np.zeros(n, dtype=np.int32)
+        for q in range(n_words):
+            xq = xp[i, q]
+            for j in range(n):
+                acc[j] += np.int32(_popcount(xq ^ wp_t[q, j]))
+        for j in range(n):
+            a = k - acc[j]
+            count = 0
+            for t in range(steps):
+                count += a >= thr[j, t]
+            out[i, j] = offset + scale * count
 
 
 @njit(cache=True, nogil=True, parallel=True)

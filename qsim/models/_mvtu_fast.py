@@ -29,7 +29,7 @@ import numpy as np
 from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
-from qsim.models._kernels import int_matmul, pack_bits, xnor_popcount
+from qsim.models._kernels import int_matmul, pack_bits, xnor_popcount, xnor_popcount_threshold
 from qsim.models._matmul import exact_matmul, int8_gemm, int8_gemm_available
 from qsim.models._threshold import multithreshold
 
@@ -166,6 +166,8 @@ class FastPath:
         path = self._check_path(path, len(x))
         if self.thresholds is None:
             return self.accumulate(x, path).astype(compact_dtype(self.odt))
+        if path == "xnor":
+            return self._run_xnor(x)
         if path == "int8" and self.xnor != "binary":
             values, thr = self._raw_int8(x), self._int8_thresholds
         else:
@@ -276,6 +278,25 @@ class FastPath:
         out = np.empty((len(x), self.mh), dtype=np.int32)
         xnor_popcount(self._pack(x), self._w_bits, self.mw, out)
         return out if self.xnor else 2 * out - np.int32(self.mw)
+
+
+    def _run_xnor(self, x: np.ndarray) -> np.ndarray:
+        """Thresholded output straight from the popcount kernel (no accumulator array)."""
+        bipolar = self.odt == BIPOLAR
+        out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
+        xnor_popcount_threshold(self._pack(x), self._w_bits, self.mw, self._match_thresholds,
+                                2 if bipolar else 1,
+                                -1 if bipolar else self.act_val, out)
+        return out
+
+    @cached_property
+    def _match_thresholds(self) -> np.ndarray:
+        """Thresholds on the matching-bit count's scale, (MH, S) int32."""
+        assert self.thresholds is not None
+        t = self.thresholds.astype(np.int64)  # clipped to [lo, hi + 1], |.| <= MW + 1
+        if not self.xnor:  # +-1 dot = 2 * matches - MW >= T  iff  matches >= ceil((T + MW) / 2)
+            t = -((-(t + self.mw)) // 2)
+        return t.astype(np.int32)
 
 
 def make_fast_path(weights: IntArray, idt: DType, binary_xnor: bool,
