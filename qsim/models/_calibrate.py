@@ -27,15 +27,15 @@ from typing import Callable, Optional
 
 from qsim.errors import ConfigError
 
-__all__ = ["PATHS", "cache_path", "choose", "cpu_features", "forced_path", "machine_key",
-           "reset", "shape_class"]
+__all__ = ["PATHS", "cache_path", "calibrate", "calibration_rows", "choose", "cpu_features",
+           "forced_path", "machine_key", "measure", "reset", "shape_class"]
 
 # every path the MVTU knows, in the order preferred when timings tie
 PATHS = ("xnor", "int8", "int32", "f32", "f64", "int64")
 ENV_PATH = "QSIM_MATMUL_PATH"
 _CACHE_VERSION = 1
 _M_CAP = 1 << 14  # M buckets stop here: beyond, time per row no longer depends on M
-_CAL_MACS = 1 << 23  # work of one calibration run (rows are cut to fit)
+_CAL_MACS = 1 << 25  # work of one calibration run (rows are cut to fit)
 _memory: dict[str, str] = {}
 
 
@@ -105,7 +105,7 @@ def shape_class(mode: str, xbits: int, wbits: int, m: int, k: int, n: int,
 
 
 def calibration_rows(m: int, k: int, n: int) -> int:
-    """Rows of a calibration run: the class's M bucket, cut to about 2**23 MACs."""
+    """Rows of the final calibration runs: the class's M bucket, cut to about 2**25 MACs."""
     return max(8, min(_bucket(m), _M_CAP, _CAL_MACS // max(1, k * n)))
 
 
@@ -115,8 +115,11 @@ def cache_path() -> Path:
     return Path(base) / "qsim" / "matmul_paths.json"
 
 
-def _load() -> dict[str, dict[str, str]]:
-    """machine key -> {class key -> path} from the disk cache ({} when absent or invalid)."""
+Entry = dict[str, object]  # {"path": name, "load": 1-min load average, "ms": {name: ms}}
+
+
+def _load() -> dict[str, dict[str, Entry]]:
+    """machine key -> {class key -> entry} from the disk cache ({} when absent or invalid)."""
     try:
         data = json.loads(cache_path().read_text())
     except (OSError, ValueError):
@@ -126,10 +129,10 @@ def _load() -> dict[str, dict[str, str]]:
     return data["machines"] if ok else {}
 
 
-def _store(key: str, path: str) -> None:
+def _store(key: str, entry: Entry) -> None:
     """Add one choice to the disk cache (atomic replace); silently skip when unwritable."""
     machines = _load()
-    machines.setdefault(machine_key(), {})[key] = path
+    machines.setdefault(machine_key(), {})[key] = entry
     data = {"version": _CACHE_VERSION, "machines": machines}
     file = cache_path()
     try:
@@ -141,7 +144,14 @@ def _store(key: str, path: str) -> None:
         pass
 
 
-def measure(runners: dict[str, Callable[[], object]], rounds: int = 5, budget: float = 0.1,
+def _load_avg() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return 0.0
+
+
+def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: float = 0.1,
             max_rounds: int = 30) -> dict[str, float]:
     """Best seconds per run of each candidate.
 
@@ -149,38 +159,60 @@ def measure(runners: dict[str, Callable[[], object]], rounds: int = 5, budget: f
     interleaved so that load from other processes falls on all of them alike, keeping each
     one's minimum: at least ``rounds`` rounds, more (up to ``max_rounds``) while the time
     spent stays under ``budget`` seconds, since on a busy machine only the quiet moments show
-    what a path costs. A candidate 4x slower than the best after the first round drops out.
+    what a path costs.
     """
     for run in runners.values():
         run()
     best = {name: float("inf") for name in runners}
-    live = list(runners)
     start = time.perf_counter()
     for r in range(max_rounds):
         if r >= rounds and time.perf_counter() - start > budget:
             break
-        for name in live:
+        for name, run in runners.items():
             t0 = time.perf_counter()
-            runners[name]()
+            run()
             best[name] = min(best[name], time.perf_counter() - t0)
-        if r == 0:
-            fastest = min(best.values())
-            live = [name for name in live if best[name] <= 4 * fastest]
     return best
 
 
-def choose(key: str, candidates: tuple[str, ...],
-           runners: Callable[[], dict[str, Callable[[], object]]]) -> str:
+def calibrate(rows: int, make_runners: Callable[[int], dict[str, Callable[[], object]]]
+              ) -> Entry:
+    """Screen every candidate on rows / 8, then time those within 3x of the best on
+    ``rows`` (small runs are dominated by thread wake-ups; large ones would cost seconds
+    for the slow paths)."""
+    first = measure(make_runners(max(8, rows // 8)))
+    fastest = min(first.values())
+    live = [p for p, t in first.items() if t <= 3 * fastest]
+    final = measure({p: r for p, r in make_runners(rows).items() if p in live}) \
+        if len(live) > 1 else {live[0]: first[live[0]] * 8}
+    path = min(final, key=lambda p: (final[p], PATHS.index(p)))
+    times = {p: round(1e3 * final.get(p, 8 * first[p]), 4) for p in first}
+    return {"path": path, "load": round(_load_avg(), 2), "ms": times}
+
+
+def _usable(entry: object, candidates: tuple[str, ...]) -> bool:
+    """A cached entry names a candidate and was not measured on a busy machine that is
+    quiet now (then it is measured again)."""
+    if not isinstance(entry, dict) or entry.get("path") not in candidates:
+        return False
+    cores = os.cpu_count() or 1
+    busy_then = float(entry.get("load", 0.0)) >= cores  # type: ignore[arg-type]
+    return not (busy_then and _load_avg() < cores / 2)
+
+
+def choose(key: str, candidates: tuple[str, ...], rows: int,
+           make_runners: Callable[[int], dict[str, Callable[[], object]]]) -> str:
     """The fastest of ``candidates`` for class ``key``: from memory, the disk cache, or by
-    measuring the runs ``runners()`` builds (name -> one calibration run)."""
+    measuring the runs ``make_runners(rows)`` builds (name -> one calibration run)."""
     hit = _memory.get(key)
     if hit is None:
-        hit = _load().get(machine_key(), {}).get(key)
-    if hit not in candidates:  # not cached, or a stale/edited entry
-        times = measure(runners())
-        hit = min(times, key=lambda p: (times[p], PATHS.index(p)))
-        _store(key, hit)
-    _memory[key] = hit
+        entry = _load().get(machine_key(), {}).get(key)
+        if not _usable(entry, candidates):
+            entry = calibrate(rows, make_runners)
+            _store(key, entry)
+        assert isinstance(entry, dict)
+        hit = str(entry["path"])
+        _memory[key] = hit
     return hit
 
 

@@ -120,11 +120,11 @@ class FastPath:
         mode = (self.popcount_mode or "mac") + ("+t" if self.thresholds is not None else "")
         key = _calibrate.shape_class(mode, self.idt.bitwidth(), 0, m, self.mw, self.mh,
                                      self.candidates).replace("|w0|", f"|w{self._wbits}|")
-        return _calibrate.choose(key, self.candidates, lambda: self._runners(m))
-
-    def _runners(self, m: int) -> dict[str, Callable[[], object]]:
-        """One calibration run per candidate, on random inputs of this class."""
         rows = _calibrate.calibration_rows(m, self.mw, self.mh)
+        return _calibrate.choose(key, self.candidates, rows, self._runners)
+
+    def _runners(self, rows: int) -> dict[str, Callable[[], object]]:
+        """One calibration run per candidate, on ``rows`` random inputs of this class."""
         rng = np.random.default_rng(0)
         x = rng.integers(self.xlo, self.xhi, (rows, self.mw), endpoint=True)
         if self.idt == BIPOLAR:

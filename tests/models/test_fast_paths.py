@@ -160,6 +160,7 @@ def test_env_forces_a_path_where_exact(monkeypatch: pytest.MonkeyPatch) -> None:
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.delenv("QSIM_MATMUL_PATH", raising=False)
+    monkeypatch.setattr(cal, "_load_avg", lambda: 0.0)  # a quiet machine, whatever runs now
     cal.reset()
     yield tmp_path
     cal.reset()
@@ -172,24 +173,36 @@ def _sleeper(seconds: float) -> Callable[[], None]:
 def test_choice_is_the_measured_fastest_and_cached(cache_dir: Path) -> None:
     key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
     runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.004), "f32": _sleeper(0.0)}
-    assert cal.choose(key, ("int32", "f32"), lambda: runners) == "f32"
+    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "f32"
     data = json.loads((cache_dir / "qsim" / "matmul_paths.json").read_text())
-    assert data["machines"][cal.machine_key()][key] == "f32"
+    entry = data["machines"][cal.machine_key()][key]
+    assert entry["path"] == "f32" and entry["ms"]["int32"] >= 4.0
     cal.reset()  # a new process: the disk cache answers, nothing is measured
 
-    def no_measuring() -> dict:
+    def no_measuring(rows: int) -> dict:
         raise AssertionError("measured again despite the cache")
 
-    assert cal.choose(key, ("int32", "f32"), no_measuring) == "f32"
+    assert cal.choose(key, ("int32", "f32"), 64, no_measuring) == "f32"
 
 
 def test_stale_cache_entry_is_measured_again(cache_dir: Path) -> None:
     key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
     file = cache_dir / "qsim" / "matmul_paths.json"
     file.parent.mkdir(parents=True)
-    file.write_text(json.dumps({"version": 1, "machines": {cal.machine_key(): {key: "int8"}}}))
+    stale = {"path": "int8", "load": 0.0, "ms": {}}  # int8 is no candidate of this class
+    file.write_text(json.dumps({"version": 1, "machines": {cal.machine_key(): {key: stale}}}))
     runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.0), "f32": _sleeper(0.004)}
-    assert cal.choose(key, ("int32", "f32"), lambda: runners) == "int32"
+    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "int32"
+
+
+def test_choice_made_under_load_is_measured_again_when_quiet(cache_dir: Path) -> None:
+    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
+    busy = {"path": "f32", "load": 50.0, "ms": {}}
+    file = cache_dir / "qsim" / "matmul_paths.json"
+    file.parent.mkdir(parents=True)
+    file.write_text(json.dumps({"version": 1, "machines": {cal.machine_key(): {key: busy}}}))
+    runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.0), "f32": _sleeper(0.004)}
+    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "int32"
 
 
 def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,7 +212,7 @@ def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.Monk
     cal.reset()
     key = cal.shape_class("mac", 4, 4, 10, 8, 8, ("int32", "f32"))
     runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.003), "f32": _sleeper(0.0)}
-    assert cal.choose(key, ("int32", "f32"), lambda: runners) == "f32"
+    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "f32"
     assert not (blocker / "qsim").exists()
     cal.reset()
 
