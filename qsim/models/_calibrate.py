@@ -151,7 +151,7 @@ def _load_avg() -> float:
         return 0.0
 
 
-def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: float = 0.1,
+def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: float = 0.08,
             max_rounds: int = 30) -> dict[str, float]:
     """Best seconds per run of each candidate.
 
@@ -159,19 +159,24 @@ def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: f
     interleaved so that load from other processes falls on all of them alike, keeping each
     one's minimum: at least ``rounds`` rounds, more (up to ``max_rounds``) while the time
     spent stays under ``budget`` seconds, since on a busy machine only the quiet moments show
-    what a path costs.
+    what a path costs. The order rotates: a path that leaves threads spinning (BLAS) does not
+    always slow the same successor. After two rounds, candidates 4x slower than the best stop
+    (their times stay in the result), so the close ones get the rounds.
     """
     for run in runners.values():
         run()
-    best = {name: float("inf") for name in runners}
+    names = list(runners)
+    best = {name: float("inf") for name in names}
     start = time.perf_counter()
     for r in range(max_rounds):
         if r >= rounds and time.perf_counter() - start > budget:
             break
-        for name, run in runners.items():
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
             t0 = time.perf_counter()
-            run()
+            runners[name]()
             best[name] = min(best[name], time.perf_counter() - t0)
+        if r == 1:  # two runs each: the clearly slower ones stop using the budget
+            names = [n for n in names if best[n] <= 4 * min(best.values())]
     return best
 
 

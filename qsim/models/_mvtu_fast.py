@@ -30,7 +30,7 @@ from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
 from qsim.models._kernels import int_matmul, pack_bits, xnor_popcount, xnor_popcount_threshold
-from qsim.models._matmul import exact_matmul, int8_gemm, int8_gemm_available
+from qsim.models._matmul import exact_matmul, float_gemm, int8_gemm, int8_gemm_available
 from qsim.models._threshold import multithreshold
 
 __all__ = ["FastPath", "make_fast_path"]
@@ -187,7 +187,7 @@ class FastPath:
 
     def _fix_float(self, x: np.ndarray, ft: type) -> np.ndarray:
         xf: np.ndarray = x.astype(ft)
-        dot = xf @ self._float_weights(ft)  # (N, MW) @ (MW, MH) -> (N, MH), exact (< bound)
+        dot = float_gemm(xf, self._float_weights(ft))  # (N, MW) @ (MW, MH) -> (N, MH), exact
         if self.xnor == "bipolar":
             return (dot + ft(self.mw)) * ft(0.5)
         if self.xnor == "binary":
