@@ -29,7 +29,13 @@ import numpy as np
 from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
-from qsim.models._kernels import int_matmul, pack_bits, xnor_popcount, xnor_popcount_threshold
+from qsim.models._kernels import (
+    int_matmul,
+    int_matmul_threshold,
+    pack_bits,
+    xnor_popcount,
+    xnor_popcount_threshold,
+)
 from qsim.models._matmul import exact_matmul, float_gemm, int8_gemm, int8_gemm_available
 from qsim.models._threshold import multithreshold
 
@@ -168,6 +174,8 @@ class FastPath:
             return self.accumulate(x, path).astype(compact_dtype(self.odt))
         if path == "xnor":
             return self._run_xnor(x)
+        if path == "int32" and not self.xnor:
+            return self._run_int32(x)
         if path == "int8" and self.xnor != "binary":
             values, thr = self._raw_int8(x), self._int8_thresholds
         else:
@@ -246,6 +254,21 @@ class FastPath:
         xc = np.ascontiguousarray(x, dtype=compact_dtype(self.idt))  # few compiled variants
         int_matmul(xc, self._w_int32, out)  # exact: every partial sum < bound < 2**31
         return out
+
+    def _run_int32(self, x: np.ndarray) -> np.ndarray:
+        """Thresholded output straight from the int32 kernel (no accumulator array)."""
+        assert self.thresholds is not None
+        bipolar = self.odt == BIPOLAR
+        out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
+        xc = np.ascontiguousarray(x, dtype=compact_dtype(self.idt))
+        int_matmul_threshold(xc, self._w_int32, self._int32_thresholds, 2 if bipolar else 1,
+                             -1 if bipolar else self.act_val, out)
+        return out
+
+    @cached_property
+    def _int32_thresholds(self) -> np.ndarray:
+        assert self.thresholds is not None
+        return self.thresholds.astype(np.int32)  # clipped to [lo, hi + 1], |.| < 2**31
 
     @property
     def _bit_shift(self) -> int:
