@@ -31,7 +31,7 @@ __all__ = ["PATHS", "cache_path", "calibrate", "calibration_rows", "choose", "cp
            "forced_path", "machine_key", "measure", "reset", "shape_class"]
 
 # every path the MVTU knows, in the order preferred when timings tie
-PATHS = ("xnor", "int8", "int32", "f32", "f64", "int64")
+PATHS = ("xnor", "int8", "f32", "f64", "int64")
 ENV_PATH = "QSIM_MATMUL_PATH"
 _CACHE_VERSION = 1
 _M_CAP = 1 << 14  # M buckets stop here: beyond, time per row no longer depends on M
@@ -155,16 +155,17 @@ def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: f
             max_rounds: int = 30) -> dict[str, float]:
     """Best seconds per run of each candidate.
 
-    Each runs once to warm up (compiles, caches). Then rounds of one run per candidate,
-    interleaved so that load from other processes falls on all of them alike, keeping each
-    one's minimum: at least ``rounds`` rounds, more (up to ``max_rounds``) while the time
-    spent stays under ``budget`` seconds, since on a busy machine only the quiet moments show
-    what a path costs. The order rotates: a path that leaves threads spinning (BLAS) does not
-    always slow the same successor. After two rounds, candidates 4x slower than the best stop
-    (their times stay in the result), so the close ones get the rounds.
+    Each runs twice to warm up (compiles, caches, thread pools). Then rounds of one run per
+    candidate, interleaved so that load from other processes falls on all of them alike,
+    keeping each one's minimum: at least ``rounds`` rounds, more (up to ``max_rounds``) while
+    the time spent stays under ``budget`` seconds, since on a busy machine only the quiet
+    moments show what a path costs. The order rotates: a path that leaves threads spinning
+    (BLAS) does not always slow the same successor. After three rounds, candidates 4x slower
+    than the best stop (their times stay in the result), so the close ones get the rounds.
     """
-    for run in runners.values():
-        run()
+    for _ in range(2):  # the first calls also start thread pools
+        for run in runners.values():
+            run()
     names = list(runners)
     best = {name: float("inf") for name in names}
     start = time.perf_counter()
@@ -175,7 +176,7 @@ def measure(runners: dict[str, Callable[[], object]], rounds: int = 3, budget: f
             t0 = time.perf_counter()
             runners[name]()
             best[name] = min(best[name], time.perf_counter() - t0)
-        if r == 1:  # two runs each: the clearly slower ones stop using the budget
+        if r == 2:  # three runs each: the clearly slower ones stop using the budget
             names = [n for n in names if best[n] <= 4 * min(best.values())]
     return best
 

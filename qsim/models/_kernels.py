@@ -5,9 +5,6 @@
   matching bits (XNOR-popcount); exact, every count is an integer <= K < 2**31.
 * :func:`xnor_popcount_threshold`: the same counts compared with thresholds in the kernel,
   ``out = offset + scale * #{s : acc >= T[j, s]}``, so no (M, N) accumulator array is made.
-* :func:`int_matmul`: a direct int32 (or int64) multiply-accumulate, vectorized over the
-  output columns; exact while every partial sum fits the accumulator (the caller checks).
-  :func:`int_matmul_threshold` compares with thresholds in the kernel, as above.
 
 Compiled on first use and cached on disk (``cache=True``); the Python source is the
 specification and runs unchanged with ``NUMBA_DISABLE_JIT=1``.
@@ -26,8 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-__all__ = ["int_matmul", "int_matmul_threshold", "pack_bits", "xnor_popcount",
-           "xnor_popcount_threshold"]
+__all__ = ["pack_bits", "xnor_popcount", "xnor_popcount_threshold"]
 
 _LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each of the 8 bytes
 _M1 = np.uint64(0x5555555555555555)
@@ -94,40 +90,4 @@ def xnor_popcount_threshold(xp, wp_t, k, thr, scale, offset, out):  # pragma: no
             count = 0
             for t in range(steps):
                 count += a >= thr[j, t]
-            out[i, j] = offset + scale * count
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def int_matmul(x, w, out):  # pragma: no cover - compiled
-    """``out = x @ w`` accumulated in ``w``'s integer dtype, x (M, K), w (K, N)."""
-    m, kk = x.shape
-    n = w.shape[1]
-    for i in prange(m):
-        acc = np.zeros(n, dtype=w.dtype)
-        for k in range(kk):
-            xk = x[i, k]
-            if xk != 0:
-                for j in range(n):
-                    acc[j] += xk * w[k, j]
-        for j in range(n):
-            out[i, j] = acc[j]
-
-
-@njit(cache=True, nogil=True, parallel=True)
-def int_matmul_threshold(x, w, thr, scale, offset, out):  # pragma: no cover - compiled
-    """``out[i, j] = offset + scale * #{s : (x @ w)[i, j] >= thr[j, s]}``, the product
-    accumulated in ``w``'s integer dtype, thr (N, S) of that dtype."""
-    m, kk = x.shape
-    n, steps = thr.shape
-    for i in prange(m):
-        acc = np.zeros(n, dtype=w.dtype)
-        for k in range(kk):
-            xk = x[i, k]
-            if xk != 0:
-                for j in range(n):
-                    acc[j] += xk * w[k, j]
-        for j in range(n):
-            count = 0
-            for t in range(steps):
-                count += acc[j] >= thr[j, t]
             out[i, j] = offset + scale * count

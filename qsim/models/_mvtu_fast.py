@@ -10,7 +10,6 @@ the counts and their fix-up stay within 5 * MW):
 * ``int8``: torch's int8 GEMM with int32 accumulation: x (shifted by -128 when UINT8-like)
   and W fit int8 and MW * 128 * max|W| < 2**31, so no int32 partial sum overflows; the shift
   is undone exactly with ``128 * colsum(W)``.
-* ``int32``: a compiled direct int32 multiply-accumulate: exact while B < 2**31.
 * ``f32`` / ``f64``: float BLAS on integer operands: exact while B < 2**24 / 2**53, since
   every partial sum is then an integer the float represents, so no step rounds.
 * ``int64``: numpy's int64 matmul (B < 2**63), else Python integers: always exact.
@@ -30,8 +29,6 @@ from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
 from qsim.models._kernels import (
-    int_matmul,
-    int_matmul_threshold,
     pack_bits,
     xnor_popcount,
     xnor_popcount_threshold,
@@ -107,8 +104,6 @@ class FastPath:
             wabs = max(abs(self.wlo), abs(self.whi), 1)
             return (self.x_offset is not None and self.wlo >= -128 and self.whi <= 127
                     and self.mw * 128 * wabs <= _I32 and small_acc and int8_gemm_available())
-        if path == "int32":
-            return self.bound < _I32 and small_acc
         if path == "f32":
             return self.bound < _F32_EXACT
         if path == "f64":
@@ -159,8 +154,6 @@ class FastPath:
             return self._acc_xnor(x)
         if path == "int8":
             return self._fix(self._dot_int8(x), x)
-        if path == "int32":
-            return self._fix(self._dot_int32(x), x)
         if path in ("f32", "f64"):
             return self._fix_float(x, np.float32 if path == "f32" else np.float64)
         if self.bound < 2**63:  # numpy's int64 matmul: no partial sum overflows
@@ -174,8 +167,6 @@ class FastPath:
             return self.accumulate(x, path).astype(compact_dtype(self.odt))
         if path == "xnor":
             return self._run_xnor(x)
-        if path == "int32" and not self.xnor:
-            return self._run_int32(x)
         if path == "int8" and self.xnor != "binary":
             values, thr = self._raw_int8(x), self._int8_thresholds
         else:
@@ -244,32 +235,7 @@ class FastPath:
         dot_t = 2 * t - self.mw if self.xnor == "bipolar" else t - offset * self.col_sum[:, None]
         return dot_t.astype(np.int32) if np.abs(dot_t).max() <= _I32 else dot_t
 
-    # ---- direct int32 and XNOR-popcount kernels ---------------------------------------------
-    @cached_property
-    def _w_int32(self) -> np.ndarray:
-        return np.ascontiguousarray(self.weights, dtype=np.int32)
-
-    def _dot_int32(self, x: np.ndarray) -> np.ndarray:
-        out = np.empty((len(x), self.mh), dtype=np.int32)
-        xc = np.ascontiguousarray(x, dtype=compact_dtype(self.idt))  # few compiled variants
-        int_matmul(xc, self._w_int32, out)  # exact: every partial sum < bound < 2**31
-        return out
-
-    def _run_int32(self, x: np.ndarray) -> np.ndarray:
-        """Thresholded output straight from the int32 kernel (no accumulator array)."""
-        assert self.thresholds is not None
-        bipolar = self.odt == BIPOLAR
-        out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
-        xc = np.ascontiguousarray(x, dtype=compact_dtype(self.idt))
-        int_matmul_threshold(xc, self._w_int32, self._int32_thresholds, 2 if bipolar else 1,
-                             -1 if bipolar else self.act_val, out)
-        return out
-
-    @cached_property
-    def _int32_thresholds(self) -> np.ndarray:
-        assert self.thresholds is not None
-        return self.thresholds.astype(np.int32)  # clipped to [lo, hi + 1], |.| < 2**31
-
+    # ---- XNOR-popcount kernels ---------------------------------------------------------
     @property
     def _bit_shift(self) -> int:
         """Which bit of a one-byte element is packed: the sign bit for +-1 (1 means -1),

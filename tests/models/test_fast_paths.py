@@ -116,12 +116,13 @@ def test_bipolar_output_through_every_path() -> None:
 
 
 @pytest.mark.parametrize("idt,wdt,mw,offered,not_offered", [
-    ("INT8", "INT8", 1023, ("f32", "int8", "int32"), ()),  # B = 1023*2**14 < 2**24
-    ("INT8", "INT8", 1024, ("int8", "int32", "f64"), ("f32",)),  # B = 2**24: f32 could round
-    ("INT9", "INT8", 4, ("int32", "f32"), ("int8", "xnor")),  # inputs beyond int8
+    ("INT8", "INT8", 1023, ("f32", "int8"), ()),  # B = 1023*2**14 < 2**24
+    ("INT8", "INT8", 1024, ("int8", "f64"), ("f32",)),  # B = 2**24: f32 could round
+    ("INT8", "INT8", 2**17 - 1, ("int8",), ("f32",)),  # int32 partial sums up to 2**31 - 2**14
+    ("INT8", "INT8", 2**17, ("f64",), ("int8",)),  # 2**31: an int32 partial sum could wrap
+    ("INT9", "INT8", 4, ("f32",), ("int8", "xnor")),  # inputs beyond int8
     ("UINT8", "INT8", 4, ("int8",), ("xnor",)),  # shifted by 128 into int8
-    ("INT16", "INT16", 1, ("int32",), ()),  # B = 2**30 < 2**31
-    ("INT16", "INT16", 2, ("f64",), ("int32", "f32")),  # B = 2**31: int32 could overflow
+    ("INT16", "INT16", 2, ("f64",), ("int8", "f32")),  # B = 2**31
 ])
 def test_paths_are_offered_only_within_their_bound(idt: str, wdt: str, mw: int,
                                                     offered: tuple[str, ...],
@@ -171,38 +172,38 @@ def _sleeper(seconds: float) -> Callable[[], None]:
 
 
 def test_choice_is_the_measured_fastest_and_cached(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
-    runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.004), "f32": _sleeper(0.0)}
-    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "f32"
+    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
+    runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.004), "f32": _sleeper(0.0)}
+    assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f32"
     data = json.loads((cache_dir / "qsim" / "matmul_paths.json").read_text())
     entry = data["machines"][cal.machine_key()][key]
-    assert entry["path"] == "f32" and entry["ms"]["int32"] >= 4.0
+    assert entry["path"] == "f32" and entry["ms"]["f64"] >= 4.0
     cal.reset()  # a new process: the disk cache answers, nothing is measured
 
     def no_measuring(rows: int) -> dict:
         raise AssertionError("measured again despite the cache")
 
-    assert cal.choose(key, ("int32", "f32"), 64, no_measuring) == "f32"
+    assert cal.choose(key, ("f64", "f32"), 64, no_measuring) == "f32"
 
 
 def test_stale_cache_entry_is_measured_again(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
+    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
     file = cache_dir / "qsim" / "matmul_paths.json"
     file.parent.mkdir(parents=True)
     stale = {"path": "int8", "load": 0.0, "ms": {}}  # int8 is no candidate of this class
     file.write_text(json.dumps({"version": 1, "machines": {cal.machine_key(): {key: stale}}}))
-    runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.0), "f32": _sleeper(0.004)}
-    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "int32"
+    runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.0), "f32": _sleeper(0.004)}
+    assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f64"
 
 
 def test_choice_made_under_load_is_measured_again_when_quiet(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("int32", "f32"))
+    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
     busy = {"path": "f32", "load": 50.0, "ms": {}}
     file = cache_dir / "qsim" / "matmul_paths.json"
     file.parent.mkdir(parents=True)
     file.write_text(json.dumps({"version": 1, "machines": {cal.machine_key(): {key: busy}}}))
-    runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.0), "f32": _sleeper(0.004)}
-    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "int32"
+    runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.0), "f32": _sleeper(0.004)}
+    assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f64"
 
 
 def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,9 +211,9 @@ def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.Monk
     blocker.write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     cal.reset()
-    key = cal.shape_class("mac", 4, 4, 10, 8, 8, ("int32", "f32"))
-    runners: dict[str, Callable[[], object]] = {"int32": _sleeper(0.003), "f32": _sleeper(0.0)}
-    assert cal.choose(key, ("int32", "f32"), 64, lambda rows: runners) == "f32"
+    key = cal.shape_class("mac", 4, 4, 10, 8, 8, ("f64", "f32"))
+    runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.003), "f32": _sleeper(0.0)}
+    assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f32"
     assert not (blocker / "qsim").exists()
     cal.reset()
 
