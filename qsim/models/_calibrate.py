@@ -115,7 +115,8 @@ def cache_path() -> Path:
     return Path(base) / "qsim" / "matmul_paths.json"
 
 
-Entry = dict[str, object]  # {"path": name, "load": 1-min load average, "ms": {name: ms}}
+# {"path": name, "load": 1-min load average, "ms": {name: ms per run}, "took_s": seconds}
+Entry = dict[str, object]
 
 
 def _load() -> dict[str, dict[str, Entry]]:
@@ -186,6 +187,7 @@ def calibrate(rows: int, make_runners: Callable[[int], dict[str, Callable[[], ob
     """Screen every candidate on rows / 8, then time those within 3x of the best on
     ``rows`` (small runs are dominated by thread wake-ups; large ones would cost seconds
     for the slow paths)."""
+    t0 = time.perf_counter()
     first = measure(make_runners(max(8, rows // 8)))
     fastest = min(first.values())
     live = [p for p, t in first.items() if t <= 3 * fastest]
@@ -193,7 +195,8 @@ def calibrate(rows: int, make_runners: Callable[[int], dict[str, Callable[[], ob
         if len(live) > 1 else {live[0]: first[live[0]] * 8}
     path = min(final, key=lambda p: (final[p], PATHS.index(p)))
     times = {p: round(1e3 * final.get(p, 8 * first[p]), 4) for p in first}
-    return {"path": path, "load": round(_load_avg(), 2), "ms": times}
+    return {"path": path, "load": round(_load_avg(), 2), "ms": times,
+            "took_s": round(time.perf_counter() - t0, 3)}
 
 
 def _usable(entry: object, candidates: tuple[str, ...]) -> bool:
