@@ -250,3 +250,15 @@ def test_packing_is_one_permutation_for_all_rows() -> None:
         pack_bits(b.view(np.uint64), 0, words, pb)
         assert np.array_equal(np.bitwise_count(pa ^ pb).sum(axis=1), (a != b).sum(axis=1))
         assert np.array_equal(np.bitwise_count(pa).sum(axis=1), a.sum(axis=1))
+
+
+def test_large_batches_in_row_blocks_equal_one_block() -> None:
+    """Row blocking of the GEMM paths (FastPath.run) changes nothing, remainder block too."""
+    rng = np.random.default_rng(9)
+    w = _rand(rng, "INT4", (40, 64))
+    t = np.sort(rng.integers(-300, 300, (64, 3)), axis=1)
+    cfg = MVTU(mw=40, mh=64, idt="UINT4", wdt="INT4", weights=w, thresholds=t, odt="UINT2")
+    x = _rand(rng, "UINT4", (3 * 4096 + 17, 40))
+    want = (_reference(x, w, False)[:, :, None] >= t[None]).sum(axis=2)
+    for path in cfg._fast.candidates:
+        np.testing.assert_array_equal(cfg.compute(x, path), want, err_msg=path)
