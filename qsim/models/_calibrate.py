@@ -96,9 +96,10 @@ def _bucket(v: int) -> int:
     return 1 << max(0, int(v) - 1).bit_length()
 
 
-def shape_class(mode: str, xbits: int, wbits: int, m: int, k: int, n: int,
+def shape_class(mode: str, xbits: str, wbits: str, m: int, k: int, n: int,
                 candidates: tuple[str, ...]) -> str:
-    """Cache key of one matmul class (M capped at 2**14 rows)."""
+    """Cache key of one matmul class (M capped at 2**14 rows); ``xbits``/``wbits`` describe
+    the operand widths (e.g. "8", "s1")."""
     mb = min(_bucket(m), _M_CAP)
     return (f"{mode}|x{xbits}|w{wbits}|M{mb}|K{_bucket(k)}|N{_bucket(n)}|"
             f"{','.join(candidates)}")

@@ -85,7 +85,7 @@ class FastPath:
         self._wbits = f"{'s' if self.wlo < 0 else 'u'}{wabs.bit_length()}"
 
     # ---- which paths are exact for these operands ---------------------------------------
-    @property
+    @cached_property
     def popcount_mode(self) -> str:
         """"bipolar"/"binary" (XNOR), "dot" (+-1 x +-1 plain product) or "" (no popcount)."""
         if self.xnor:
@@ -124,8 +124,8 @@ class FastPath:
         if len(self.candidates) == 1 or m * self.mw * self.mh < _TINY_MACS:
             return self.candidates[-1]  # int64: no thread pool to wake, no conversion
         mode = (self.popcount_mode or "mac") + ("+t" if self.thresholds is not None else "")
-        key = _calibrate.shape_class(mode, self.idt.bitwidth(), 0, m, self.mw, self.mh,
-                                     self.candidates).replace("|w0|", f"|w{self._wbits}|")
+        key = _calibrate.shape_class(mode, str(self.idt.bitwidth()), self._wbits, m, self.mw,
+                                     self.mh, self.candidates)
         rows = _calibrate.calibration_rows(m, self.mw, self.mh)
         return _calibrate.choose(key, self.candidates, rows, self._runners)
 

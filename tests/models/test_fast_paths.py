@@ -173,7 +173,7 @@ def _sleeper(seconds: float) -> Callable[[], None]:
 
 
 def test_choice_is_the_measured_fastest_and_cached(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
+    key = cal.shape_class("mac", "8", "8", 1000, 64, 64, ("f64", "f32"))
     runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.004), "f32": _sleeper(0.0)}
     assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f32"
     data = json.loads((cache_dir / "qsim" / "matmul_paths.json").read_text())
@@ -188,7 +188,7 @@ def test_choice_is_the_measured_fastest_and_cached(cache_dir: Path) -> None:
 
 
 def test_stale_cache_entry_is_measured_again(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
+    key = cal.shape_class("mac", "8", "8", 1000, 64, 64, ("f64", "f32"))
     file = cache_dir / "qsim" / "matmul_paths.json"
     file.parent.mkdir(parents=True)
     stale = {"path": "int8", "load": 0.0, "ms": {}}  # int8 is no candidate of this class
@@ -198,7 +198,7 @@ def test_stale_cache_entry_is_measured_again(cache_dir: Path) -> None:
 
 
 def test_choice_made_under_load_is_measured_again_when_quiet(cache_dir: Path) -> None:
-    key = cal.shape_class("mac", 8, 8, 1000, 64, 64, ("f64", "f32"))
+    key = cal.shape_class("mac", "8", "8", 1000, 64, 64, ("f64", "f32"))
     busy = {"path": "f32", "load": 50.0, "ms": {}}
     file = cache_dir / "qsim" / "matmul_paths.json"
     file.parent.mkdir(parents=True)
@@ -212,7 +212,7 @@ def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.Monk
     blocker.write_text("not a directory")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     cal.reset()
-    key = cal.shape_class("mac", 4, 4, 10, 8, 8, ("f64", "f32"))
+    key = cal.shape_class("mac", "4", "4", 10, 8, 8, ("f64", "f32"))
     runners: dict[str, Callable[[], object]] = {"f64": _sleeper(0.003), "f32": _sleeper(0.0)}
     assert cal.choose(key, ("f64", "f32"), 64, lambda rows: runners) == "f32"
     assert not (blocker / "qsim").exists()
@@ -221,12 +221,12 @@ def test_unwritable_cache_still_chooses(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_shape_classes_bucket_sizes() -> None:
     paths = ("int8", "f32")
-    assert cal.shape_class("mac", 8, 1, 900, 27, 64, paths) == \
-        cal.shape_class("mac", 8, 1, 1000, 32, 60, paths)
-    assert cal.shape_class("mac", 8, 1, 10**6, 27, 64, paths) == \
-        cal.shape_class("mac", 8, 1, 20000, 27, 64, paths)  # M capped at 2**14
-    assert cal.shape_class("mac", 8, 1, 900, 27, 64, paths) != \
-        cal.shape_class("mac", 8, 1, 900, 33, 64, paths)
+    assert cal.shape_class("mac", "8", "1", 900, 27, 64, paths) == \
+        cal.shape_class("mac", "8", "1", 1000, 32, 60, paths)
+    assert cal.shape_class("mac", "8", "1", 10**6, 27, 64, paths) == \
+        cal.shape_class("mac", "8", "1", 20000, 27, 64, paths)  # M capped at 2**14
+    assert cal.shape_class("mac", "8", "1", 900, 27, 64, paths) != \
+        cal.shape_class("mac", "8", "1", 900, 33, 64, paths)
 
 
 def test_real_calibration_picks_an_exact_path_quickly(cache_dir: Path) -> None:
