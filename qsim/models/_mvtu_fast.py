@@ -28,11 +28,7 @@ import numpy as np
 from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
-from qsim.models._kernels import (
-    pack_bits,
-    xnor_popcount,
-    xnor_popcount_threshold,
-)
+from qsim.models._kernels import pack_bits, xnor_popcount, xnor_popcount_threshold
 from qsim.models._matmul import exact_matmul, float_gemm, int8_gemm, int8_gemm_available
 from qsim.models._threshold import multithreshold
 
@@ -287,14 +283,12 @@ class FastPath:
         xnor_popcount(self._pack(x), self._w_bits, self.mw, out)
         return out if self.xnor else 2 * out - np.int32(self.mw)
 
-
     def _run_xnor(self, x: np.ndarray) -> np.ndarray:
         """Thresholded output straight from the popcount kernel (no accumulator array)."""
         bipolar = self.odt == BIPOLAR
         out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
         xnor_popcount_threshold(self._pack(x), self._w_bits, self.mw, self._match_thresholds,
-                                2 if bipolar else 1,
-                                -1 if bipolar else self.act_val, out)
+                                2 if bipolar else 1, -1 if bipolar else self.act_val, out)
         return out
 
     @cached_property
