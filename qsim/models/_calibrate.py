@@ -17,6 +17,7 @@ it is not, the measured choice serves.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -74,6 +75,7 @@ def cpu_features() -> dict[str, object]:
             "vnni": any("vnni" in f for f in flags)}
 
 
+@functools.lru_cache(maxsize=1)
 def machine_key() -> str:
     """Short hash of what decides path speed: CPU, flags, cores and library versions."""
     import numba
