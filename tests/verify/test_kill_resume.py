@@ -134,3 +134,23 @@ def test_verify_interrupted_between_the_two_reports(tmp_path: Path,
     # the new HTML is there, the old JSON was removed at the start: never one of each run
     assert (tmp_path / "report.html").exists() and not (tmp_path / "report.json").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_ctrl_c_mid_fuzz_round_is_130_and_resumes_like_a_kill(tmp_path: Path) -> None:
+    cut = tmp_path / "cut"
+    log = cut / "campaign.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "qsim.cli", "fuzz", "--seed", "6",
+                             "--levels", "model", "--max-rounds", "2", "--results", str(cut)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    end = time.monotonic() + 60
+    while not any('"round": 0' in ln and '"example"' in ln for ln in _lines(log)):
+        assert proc.poll() is None and time.monotonic() < end, "no kill point reached"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert not any('"round done"' in ln for ln in _lines(log))  # round 0 was cut
+    run_campaign(cut, minutes=5, seed=6, levels=["model"], max_rounds=2, resume=True)
+    run_campaign(tmp_path / "whole", minutes=5, seed=6, levels=["model"], max_rounds=2)
+    assert _examples(log) == _examples(tmp_path / "whole" / "campaign.jsonl")
