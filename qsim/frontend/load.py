@@ -9,7 +9,7 @@ import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 
 from qsim.errors import ModelImportError
-from qsim.frontend._graph import Graph
+from qsim.frontend._graph import Graph, topo_order
 from qsim.frontend.design import Design, apply_folding
 
 __all__ = ["load", "open_model"]
@@ -33,6 +33,7 @@ def open_model(model: ModelLike) -> tuple[ModelWrapper, str]:
         except Exception as exc:
             raise ModelImportError(f"cannot read ONNX model {str(path)!r}: {exc}") from None
         label = path.stem
+    topo_order(list(mw.graph.node), label)  # a cycle is refused before shape inference
     if not any(n.domain.startswith(_DATAFLOW_DOMAIN) for n in mw.graph.node):
         from qonnx.transformation.infer_shapes import InferShapes
 

@@ -1,7 +1,8 @@
 """Default FINN folding configs of the zoo nets, keyed by qsim's FINN-style node names.
 
 (PE, SIMD) per MVAU in layer order; every SlidingWindow gets ``SIMD = gcd(C, SIMD of its
-MVAU)`` and every MaxPool ``PE = gcd(C, PE of the MVAU before it)``.
+MVAU)`` and every MaxPool ``PE = gcd(C, PE of the MVAU before it)``. The residual nets (one
+folding per variant, with their cycles and resource estimates): :mod:`qsim.zoo._resnet_foldings`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from math import gcd
 from typing import Any
 
 from qsim.errors import ConfigError
+from qsim.zoo._resnet_foldings import RESIDUAL_FOLDS, residual_folding
 
 __all__ = ["MVAU_FOLDS", "default_folding"]
 
@@ -24,10 +26,20 @@ _CONV_IN = {"tfc": [], "cnv": [3, 64, 64, 128, 128, 256], "qenet": [1, 16, 16, 3
 _POOLS = {"tfc": [], "cnv": [(1, 64), (3, 128)], "qenet": [(1, 16), (2, 32)]}
 
 
-def default_folding(net: str) -> dict[str, Any]:
-    """FINN folding_config.json dict of a zoo net (``{"Defaults": {}, "MVAU_0": {...}}``)."""
+def default_folding(net: str, variant: str = "") -> dict[str, Any]:
+    """FINN folding_config.json dict of a zoo net (``{"Defaults": {}, "MVAU_0": {...}}``).
+
+    The residual nets have one folding per variant (``variant``; default w4a4); the other nets
+    one for all variants."""
+    residual = {n for n, _ in RESIDUAL_FOLDS}
+    if net in residual:
+        variant = variant or "w4a4"
+        if (net, variant) not in RESIDUAL_FOLDS:
+            raise ConfigError(f"zoo net {net!r} has no variant {variant!r}; it comes in "
+                              f"{sorted(v for n, v in RESIDUAL_FOLDS if n == net)!r}")
+        return residual_folding(net, variant)
     if net not in MVAU_FOLDS:
-        raise ConfigError(f"zoo net {net!r} is not one of {sorted(MVAU_FOLDS)!r}")
+        raise ConfigError(f"zoo net {net!r} is not one of {sorted({*MVAU_FOLDS, *residual})!r}")
     fold: dict[str, Any] = {"Defaults": {}}
     for i, (pe, simd) in enumerate(MVAU_FOLDS[net]):
         fold[f"MVAU_{i}"] = {"PE": pe, "SIMD": simd}
