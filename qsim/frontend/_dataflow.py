@@ -203,20 +203,19 @@ def _ordered(graph: Graph, out: str, model_name: str) -> list[onnx.NodeProto]:
     return [n for n in order if id(n) in need and n.op_type != "Constant"]
 
 
-def _check_fanout(graph: Graph, out: str) -> None:
-    """Every stream tensor has exactly one reader (the graph output none): a fork needs a
-    DuplicateStreams node, one output tensor per reader."""
-    for n in graph.nodes:
-        for t in n.output:
-            readers = [r.name for r in graph.consumers.get(t, [])]
-            if len(readers) > 1:
-                raise ModelImportError(f"{node_label(n)}: its output {t!r} feeds {readers!r}; "
-                                       f"a stream has one reader: fork it with a "
-                                       f"DuplicateStreams node")
-            if not readers and t != out and n.op_type != "Constant":
-                raise ModelImportError(f"{node_label(n)}: its output {t!r} is read by no node "
-                                       f"and is not the graph output: a branch that never "
-                                       f"rejoins")
+def _check_fanout(graph: Graph, inp: str, out: str) -> None:
+    """Every stream tensor (the graph input included) has exactly one reader, the graph
+    output none: a fork needs a DuplicateStreams node, one output tensor per reader."""
+    streams = [(f"graph input {inp!r}", inp)] + [
+        (node_label(n), t) for n in graph.nodes if n.op_type != "Constant" for t in n.output]
+    for what, t in streams:
+        readers = [r.name for r in graph.consumers.get(t, [])]
+        if len(readers) > 1:
+            raise ModelImportError(f"{what}: its output {t!r} feeds {readers!r}; a stream has "
+                                   f"one reader: fork it with a DuplicateStreams node")
+        if not readers and t != out:
+            raise ModelImportError(f"{what}: its output {t!r} is read by no node and is not "
+                                   f"the graph output: a branch that never rejoins")
 
 
 def _build(graph: Graph, node: onnx.NodeProto) -> Any:
@@ -247,7 +246,7 @@ def import_dataflow(graph: Graph, model_name: str) -> Design:
         raise ModelImportError(f"model {model_name!r}: graph input {inputs[0].name!r} has no "
                                f"static shape")
     out = g.output[0].name
-    _check_fanout(graph, out)
+    _check_fanout(graph, inputs[0].name, out)
     made_by = {inputs[0].name: "input"}  # stream tensor -> the layer producing it
     shapes = {inputs[0].name: tuple(shape[1:])}
     layers: list[Layer] = []
