@@ -1,12 +1,13 @@
 """Streamlining importer: a QONNX (Brevitas export) or FINN-style streamlined graph -> Design.
 
-The walk follows the single activation path from the graph input to its output, keeping the
-tensor as ``post(A * b + B)`` over an integer ``b`` (see :mod:`qsim.frontend._state`):
+The walk visits the nodes in topological order, keeping every activation tensor as
+``post(A * b + B)`` over an integer ``b`` (see :mod:`qsim.frontend._state`); forks, joins,
+padding and global pooling: :mod:`qsim.frontend._residual`.
 
 - ``Quant``/``BipolarQuant`` on the float input: the design input quantizer (``idt``,
   ``input_scale``).
 - ``MatMul``/``Gemm`` (quantized weights): a pending MVTU, weights ``q`` and per-output scale
-  folded into ``A``; ``Conv`` (no padding, group 1): SlidingWindow + pending MVTU with weights
+  folded into ``A``; ``Conv`` (group 1): [FMPadding +] SlidingWindow + pending MVTU with weights
   in (kh, kw, c) order; ``Im2Col``: SlidingWindow.
 - ``Add``/``Sub``/``Mul``/``Div`` by a per-channel constant, ``BatchNormalization``: folded into
   ``A``/``B``; ``Relu``/``Clip``: kept in ``post``.
@@ -148,7 +149,8 @@ class _Walker:
             return tuple(self.g.attr(n, "perm", [])) != (0, 2, 3, 1)
         if n.op_type == "MultiThreshold":
             return str(self.g.attr(n, "data_layout", "")) == "NHWC"
-        return n.op_type not in ("Conv", "MaxPool", "BatchNormalization")
+        return n.op_type not in ("Conv", "MaxPool", "BatchNormalization", "AveragePool",
+                                 "GlobalAveragePool")
 
     @staticmethod
     def _per_channel(st: State) -> State:
@@ -275,8 +277,8 @@ class _Walker:
             return self.g.const(b, node), True
         if b == st.tensor and self.g.is_const(a):
             return self.g.const(a, node), False
-        raise ModelImportError(f"{node_label(node)}: needs one constant operand; qsim does not "
-                               f"support element-wise ops between two activations")
+        raise ModelImportError(f"{node_label(node)}: needs one constant operand; qsim joins two "
+                               f"activations only with an Add of two reached tensors")
 
     def affine(self, st: State, mul: np.ndarray, add: np.ndarray) -> None:
         """y -> mul * y + add, per channel (C,)."""

@@ -114,7 +114,7 @@ def default_folding(net: str, variant: str = "") -> dict[str, Any]:
     fold: dict[str, Any] = {"Defaults": {}}
     for i, (pe, simd) in enumerate(MVAU_FOLDS[net]):
         fold[f"MVAU_{i}"] = {"PE": pe, "SIMD": simd}
-    for i, c in enumerate(_RES_CONV_IN[net]):
+    for i, c in enumerate(_CONV_IN[net]):
         fold[f"ConvolutionInputGenerator_{i}"] = {"SIMD": gcd(c, MVAU_FOLDS[net][i][1])}
     for j, (after, c) in enumerate(_POOLS[net]):
         fold[f"StreamingMaxPool_{j}"] = {"PE": gcd(c, MVAU_FOLDS[net][after][0])}

@@ -1,4 +1,5 @@
-"""Brevitas definitions of the qsim model zoo: TFC, CNV and QeNet in w1a1, w1a2, w2a2, w4a4.
+"""Brevitas definitions of the qsim model zoo: TFC, CNV and QeNet in w1a1, w1a2, w2a2, w4a4
+(the residual nets, ResNet-8 and a small one, in w4a4 and w5a5: :mod:`qsim.zoo._resnet`).
 
 Every net starts with an 8-bit signed input quantizer; hidden layers are
 ``QuantLinear/QuantConv2d (no bias) -> BatchNorm -> activation quantizer``; the last layer is a

@@ -77,13 +77,17 @@ def _brevitas_net() -> nn.Module:
     return net.eval()
 
 
-@pytest.fixture(scope="module")
-def brevitas_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _export(tmp_path: Path, size: int) -> Path:
     from qsim.frontend.reference import export
 
-    path = tmp_path_factory.mktemp("res") / "residual.onnx"
-    export(_brevitas_net(), torch.zeros(1, 3, 8, 8), path, fmt="qonnx")
+    path = tmp_path / f"residual_{size}.onnx"
+    export(_brevitas_net(), torch.zeros(1, 3, size, size), path, fmt="qonnx")
     return path
+
+
+@pytest.fixture(scope="module")
+def brevitas_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _export(tmp_path_factory.mktemp("res"), 8)
 
 
 def test_brevitas_residual_net(brevitas_path: Path) -> None:
@@ -97,6 +101,16 @@ def test_brevitas_residual_net(brevitas_path: Path) -> None:
     assert all(len(la.inputs) == 2 for la in adds)
     assert_matches_reference(design, brevitas_path, random_input(design, 12, seed=1),
                              layers=True)
+
+
+def test_brevitas_residual_odd_pool(tmp_path: Path) -> None:
+    """A 6x6 input pools over 3x3: the 1/9 is not a power of two, yet the integers match (the
+    float32 reference is within 1e-3 of an integer on the output scale)."""
+    path = _export(tmp_path, 6)
+    design = load(path)
+    pool = [la.block for la in design.layers if isinstance(la.block, GlobalAccPool)]
+    assert [p.ifm_dim for p in pool] == [(3, 3)]
+    assert_matches_reference(design, path, random_input(design, 32, seed=7), layers=True)
 
 
 def test_brevitas_residual_matches_torch(brevitas_path: Path) -> None:
@@ -279,6 +293,29 @@ def test_reduce_mean_is_global_acc_pool(tmp_path: Path) -> None:
     assert design.scale == 1 / 16
     y = reference(path, x.astype(np.float32))
     np.testing.assert_array_equal(design.output_to_int(y), design(x))
+
+
+@pytest.mark.parametrize("kernel", [[4, 4], [2, 2]])
+def test_average_pool(tmp_path: Path, kernel: list[int]) -> None:
+    """AveragePool over the whole image is global pooling; a smaller window is refused."""
+    w = RNG.integers(-2, 2, size=(3, 2))
+    nodes = [helper.make_node("AveragePool", ["x"], ["m"], name="avg", kernel_shape=kernel),
+             helper.make_node("Flatten", ["m"], ["f"], name="flat"), _mm("fc", "f", "W", "y")]
+    out = 3 * (4 // kernel[0]) ** 2
+    mw = make_model(nodes, ("x", [1, 3, 4, 4]), ("y", [1, 2]),
+                    {"W": RNG.integers(-2, 2, size=(out, 2))}, {"x": "INT4", "W": "INT2"})
+    path = _save(mw, tmp_path)
+    if kernel == [2, 2]:
+        with pytest.raises(ModelImportError, match=r"'avg' \(AveragePool\): AveragePool kernel "
+                                                   r"\[2, 2\] is not the whole 4x4 image"):
+            load(path)
+        return
+    mw.set_initializer("W", w.astype(np.float32))
+    mw.save(str(path))
+    design = load(path)
+    x = RNG.integers(-8, 8, size=(8, 4, 4, 3))  # NHWC
+    np.testing.assert_array_equal(design(x), x.sum(axis=(1, 2)) @ w)
+    assert_matches_reference(design, path, x)
 
 
 def test_reduce_mean_over_channels_refused(tmp_path: Path) -> None:
