@@ -32,18 +32,18 @@ class ModelLevel(Level):
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
         res = LevelResult(self.name)
-        n, cur = x.shape[0], np.asarray(x)
-        for layer in design.layers:  # the pivot feeds itself
+        n = x.shape[0]
+        outs: dict[str, np.ndarray] = {"input": np.asarray(x)}
+        for layer in design.layers:  # the pivot feeds itself, in topological order
             if progress:
                 progress(layer.name)
-            xin = cur.reshape((n,) + tuple(layer.in_shape))
-            y = layer.block(xin)
-            cur = y
+            xin = [outs[src].reshape((n,) + tuple(layer.in_shape)) for src in layer.inputs]
+            y = layer.block(*xin)
+            outs[layer.name] = y
             cycles = None
             if hasattr(layer.block, "stall_free"):
-                cycles = layer.block.stall_free().cycles(_frames(layer.block, xin))
-            res.layers[layer.name] = LayerRun(y.reshape((x.shape[0],) + layer.out_shape),
-                                              cycles=cycles)
+                cycles = layer.block.stall_free().cycles(_frames(layer.block, xin[0]))
+            res.layers[layer.name] = LayerRun(y.reshape((n,) + layer.out_shape), cycles=cycles)
         return res
 
 
@@ -78,7 +78,7 @@ class CppsimLevel(Level):
                 res.notes.append(f"layer {layer.name!r}: no HLS kernel for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            y, trips = run_cppsim(layer.block, xin)
+            y, trips = run_cppsim(layer.block, *xin)
             res.layers[layer.name] = LayerRun(
                 np.asarray(y).reshape((x.shape[0],) + layer.out_shape), trip_count=int(trips))
         return res
@@ -168,10 +168,10 @@ class RtlsimLevel(Level):
                 res.notes.append(f"layer {layer.name!r}: no RTL core for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            frames_in = xin.reshape((-1,) + tuple(layer.block.in_frame_shape))
+            frames_in = [v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin]
             layers.append(layer)
             cfgs.append(layer.block)
-            inputs.append(frames_in)
+            inputs.append(frames_in if len(frames_in) > 1 else frames_in[0])
         if progress:
             progress(f"{len(cfgs)} cores in one bench")
         patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
@@ -179,7 +179,8 @@ class RtlsimLevel(Level):
         res.notes.append(f"patterns: {', '.join(p.name for p in patterns)}; "
                          f"{run.report.cycles} cycles simulated")
         for k, layer in enumerate(layers):
-            n_expect = layer.block.out_words * layer.block.frames_of(inputs[k])
+            first = inputs[k][0] if layer.in_ports > 1 else inputs[k]
+            n_expect = layer.block.out_words * layer.block.frames_of(first)
             if len(run.words[k]) != n_expect:
                 res.problems.append((layer.name, f"{len(run.words[k])} output words, expected "
                                                  f"{n_expect}"))

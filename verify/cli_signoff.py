@@ -9,6 +9,8 @@ from typing import Any
 
 from qsim.errors import QsimError
 
+from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
+
 __all__ = ["add_parsers"]
 
 
@@ -22,8 +24,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("model")
     p.add_argument("--folding", required=True)
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--vectors", type=int, default=16, help="random vectors (default 16)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vectors", type=positive_int, default=16,
+                   help="random vectors (default 16)")
+    p.add_argument("--seed", type=nonneg_int, default=0)
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -81,24 +84,37 @@ def run_signoff(args: argparse.Namespace) -> int:
     from .cli_verify import load_design, run_meta, run_with_progress
     from .levels import Context
     from .report import write_reports
-    from .signoff import write_manifest
+    from .signoff import manifest_path, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
-    out = Path(args.out)
-    try:
-        design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
-    except QsimError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, "--out")
+    design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
+    manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
     files, checks = _generate(design, out)
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {**run_meta(args.model, args.folding, args.seed, x, levels), "signoff": True}
+    meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True}
     write_reports(result, out / "report", meta)
-    skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
-    checks += [
+    checks += _summary_checks(result)
+    files += [out / "report" / "report.json", out / "report" / "report.html"]
+    manifest = write_manifest(out, args.model, args.folding, checks, files)
+    for c in checks:
+        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
+        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
+                                                not c["pass"] else ""))
+    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
+    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+    if result.errors:  # a crashed level: exit 3, as for `qsim verify`
+        console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
+        return 3
+    return 0 if manifest["pass"] else 1
+
+
+def _summary_checks(result: Any) -> list[dict[str, Any]]:
+    """The four checklist items judged on the verification result."""
+    skipped = [f"{k}: {v}" for k, v in result.skipped.items()] + list(result.errors.values())
+    return [
         {"name": "all levels ran", "pass": not skipped, "detail": "; ".join(skipped)},
         {"name": "all levels agree bit-exactly at every layer", "pass": not any(
             c["kind"] == "values" and not c["pass"] for c in result.checks) and not any(
@@ -108,28 +124,19 @@ def run_signoff(args: argparse.Namespace) -> int:
              m.level == "rtlsim" for m in result.mismatches)},
         {"name": "verification passed", "pass": result.passed},
     ]
-    files += [out / "report" / "report.json", out / "report" / "report.html"]
-    manifest = write_manifest(out, args.model, args.folding, checks, files)
-    for c in checks:
-        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
-        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
-                                                not c["pass"] else ""))
-    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
-    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
-    return 0 if manifest["pass"] else 1
 
 
 def run_bitstream(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .signoff import SignoffError, require_signoff
+    from .signoff import require_signoff
 
     console = Console(stderr=True, soft_wrap=True)
-    try:
-        require_signoff(args.model, args.folding, Path(args.signoff))
-    except SignoffError as exc:
-        console.print(f"[red]refused:[/red] {exc}")
-        return 1
+    input_file(args.model, "model")
+    input_file(args.folding, "--folding")
+    input_dir(args.signoff, "--signoff")
+    # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
+    require_signoff(args.model, args.folding, Path(args.signoff))
     if shutil.which("vivado") is None:
         console.print("sign-off manifest OK; Vivado is not installed on this machine, so the "
                       "bitstream itself cannot be built here (run this command where "

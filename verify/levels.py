@@ -109,12 +109,10 @@ def get_level(name: str) -> Level:
 
 
 def layer_inputs(design: Any, x: np.ndarray, expected: dict[str, np.ndarray]
-                 ) -> list[tuple[Any, np.ndarray]]:
-    """(layer, the model's input to it shaped (N, *in_shape)) for every layer."""
-    out = []
-    cur = np.asarray(x)
-    n = cur.shape[0]
-    for layer in design.layers:
-        out.append((layer, cur.reshape((n,) + tuple(layer.in_shape))))
-        cur = expected[layer.name]
-    return out
+                 ) -> list[tuple[Any, list[np.ndarray]]]:
+    """(layer, the model's input to each of its ports, each (N, *in_shape)) for every layer,
+    in the Design's topological order; a port reads its producer's model output (or ``x``)."""
+    n = np.asarray(x).shape[0]
+    outs = {**expected, "input": np.asarray(x)}
+    return [(layer, [outs[src].reshape((n,) + tuple(layer.in_shape)) for src in layer.inputs])
+            for layer in design.layers]

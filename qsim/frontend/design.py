@@ -434,8 +434,9 @@ def _load_folding(folding: Union[Mapping[str, Any], str, Path]) -> Mapping[str, 
     else:
         data = folding
     if not isinstance(data, Mapping):
-        raise ConfigError(f"folding config must be a dict of node name -> attributes, got "
-                          f"{type(data).__name__}")
+        where = f" {str(folding)!r}" if isinstance(folding, (str, Path)) else ""
+        raise ConfigError(f"folding config{where} must be a dict of node name -> attributes, "
+                          f"got {type(data).__name__}")
     return data
 
 
@@ -485,9 +486,13 @@ def _defaults(spec: Any) -> dict[str, tuple[Any, Optional[list[str]]]]:
             continue
         if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (list, tuple)):
             ops = None if "all" in v[1] else [str(o) for o in v[1]]
-            out[_FOLD_FIELDS[key]] = (v[0], ops)
+            value = v[0]
         else:
-            out[_FOLD_FIELDS[key]] = (v, None)
+            value, ops = v, None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"folding 'Defaults' entry {key!r}: {v!r} must be a positive "
+                              f"integer or [integer, [op types or \"all\"]]")
+        out[_FOLD_FIELDS[key]] = (value, ops)
     return out
 
 

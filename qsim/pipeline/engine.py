@@ -303,13 +303,16 @@ def _deadlock(stages: Sequence[Stage], links: Sequence[Link], shape: npt.NDArray
     k = int(step_n[stuck])
     f, kl = divmod(k, int(shape[stuck, 0]))
     nd = int(need[k_off[stuck] + kl])
-    waits = (f"input word {f * int(shape[stuck, 1]) + nd}" if nd >= 0 else
-             "room in its output register")
+    on = int(wait[n_ln + stuck])
+    waits = (f"input word {f * int(shape[stuck, 1]) + nd}" if on in ins[stuck] and nd >= 0
+             else f"room in its output register towards {name[on]!r}" if on >= 0
+             else "room in its output register")
     accepted = "/".join(str(int(link_n[i])) for i in ins[stuck])
     msg = (f"pipeline deadlock: stage {stages[stuck].name!r} stuck at step {k} of "
            f"{shape[stuck, 4]} waiting for {waits} ({accepted} of {stages[stuck].in_words} input "
            f"words accepted, last event at cycle {last})")
-    if cycle:
-        msg += ("; wait cycle: " + " -> ".join(repr(name[c]) for c in cycle)
+    if cycle:  # stages only: each waits on the next through the link between them
+        msg += ("; wait cycle of stages: " + " -> ".join(repr(name[c]) for c in cycle
+                                                         if c >= n_ln)
                 + (f"; full input buffers on it: {full!r}" if full else ""))
-    return DeadlockError(msg, [name[c] for c in cycle], full)
+    return DeadlockError(msg, [name[c] for c in cycle if c >= n_ln], full)

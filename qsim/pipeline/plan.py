@@ -39,7 +39,7 @@ import numpy as np
 from qsim.errors import ConfigError, StreamError
 from qsim.frontend.design import DEFAULT_FIFO_DEPTH  # re-exported: a link's depth by default
 from qsim.pipeline.dwc import DataWidthConverter
-from qsim.pipeline.engine import GraphTrace, Link, Stage, simulate_graph
+from qsim.pipeline.engine import DeadlockError, GraphTrace, Link, Stage, simulate_graph
 from qsim.pipeline.fifo import Fifo
 
 __all__ = ["DEFAULT_FIFO_DEPTH", "PlanLink", "StitchNode", "Stitched", "check_links", "stitch"]
@@ -161,7 +161,17 @@ class Stitched:
                  ready: Optional[Any] = None) -> GraphTrace:
         """The pipeline cycle model of the whole plan for ``samples`` samples
         (:func:`~qsim.pipeline.engine.simulate_graph`; DeadlockError names the wait cycle)."""
-        return simulate_graph(self.stages(samples), self.engine_links(), offer, ready)
+        try:
+            return simulate_graph(self.stages(samples), self.engine_links(), offer, ready)
+        except DeadlockError as exc:
+            fifos = [n for n in self.nodes if n.name in exc.full and n.edge]
+            if not fifos:
+                raise
+            edges = ", ".join(f"{n.edge!r} (depth {n.cfg.depth})" for n in fifos)
+            raise DeadlockError(f"Design {self.design.name!r} deadlocks: the FIFO on edge "
+                                f"{edges} is full and its consumer waits for the other "
+                                f"branch; deepen it (qsim fifo-size). {exc}", exc.cycle,
+                                exc.full) from None
 
     @property
     def is_chain(self) -> bool:

@@ -78,8 +78,8 @@ def test_shallow_shortcut_deadlock_names_the_full_fifo() -> None:
               Stage("fifo_short", passthrough(1), 8), Stage("add", passthrough(), 8, 2, 1)]
     links = [Link(-1, 0), Link(0, 1, 0, 0), Link(0, 2, 1, 0), Link(1, 3, 0, 0),
              Link(2, 3, 0, 1), Link(3, -1)]
-    with pytest.raises(DeadlockError, match=r"wait cycle: .*'fifo_short'.*full input buffers "
-                                            r"on it: \[.*'fifo_short'.*\]") as err:
+    with pytest.raises(DeadlockError, match=r"wait cycle of stages: .*'fifo_short'.*full input "
+                                            r"buffers on it: \[.*'fifo_short'.*\]") as err:
         simulate_graph(stages, links)
     assert "dup" in err.value.cycle and "add" in err.value.cycle
     # deep enough: 8 words through the shortcut while the long branch fills
