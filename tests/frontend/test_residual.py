@@ -323,3 +323,34 @@ def test_reduce_mean_over_channels_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelImportError, match=r"'mean' \(ReduceMean\): ReduceMean over axes "
                                                r"\[3\].*only the mean over H and W"):
         load(path)
+
+
+# ---- the CLI: every bad residual graph is exit 2 naming the nodes --------------------------------
+def _bad_graph(tmp_path: Path, kind: str) -> Path:
+    if kind == "scales":
+        mul = helper.make_node("Mul", ["a0", "k"], ["a"], name="scale")
+        return _with_const(_two_branches(tmp_path, [mul])[0], "k", 1.5)
+    if kind == "shape":
+        return _two_branches(tmp_path, [], w1_cols=1)[0]
+    nodes = [_mm("mm0", "x", "W", "y"), _mm("mm1", "x", "W", "dangling")] if kind == "dangling" \
+        else [_mm("mm0", "x", "W", "a"), helper.make_node("Add", ["a", "c"], ["b"], name="add"),
+              _mm("mm1", "b", "W", "c"), _mm("mm2", "b", "W", "y")]
+    mw = make_model(nodes, ("x", [1, 4]), ("y", [1, 4]), {"W": np.ones((4, 4))},
+                    {"x": "INT4", "W": "INT2"})
+    return _save(mw, tmp_path)
+
+
+@pytest.mark.parametrize(("kind", "names"), [
+    ("scales", ["'add' (Add)", "1.5 and 1.0"]), ("shape", ["'add' (Add)", "differ in shape"]),
+    ("dangling", ["'mm1' (MatMul)", "never rejoins"]), ("cycle", ["['add', 'mm1']", "cycle"])])
+def test_cli_bad_residual_graph_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                       kind: str, names: list[str]) -> None:
+    from qsim.cli import main
+
+    path = _bad_graph(tmp_path, kind)
+    code = main(["verify", str(path), "--levels", "ref,model", "--random", "2", "--report",
+                 str(tmp_path / "report")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert all(n in err for n in names), err
+    assert "Traceback" not in err
