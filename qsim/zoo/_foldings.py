@@ -81,6 +81,27 @@ _RES_CONV_IN = {"resnet8": [3, 32, 32, 32, 32, 64, 64, 64, 128],
                 "resnet_small": [3, 8, 8, 8, 8, 16]}
 _RES_PADDED = {"resnet8": [0, 1, 2, 3, 5, 6, 8], "resnet_small": [0, 1, 2, 3, 5]}
 _ELEMENTWISE = ["Thresholding", "DuplicateStreams", "AddStreams", "GlobalAccPool"]
+# Layers of each kind the importer makes (for the per-layer FIFO depths).
+_RES_LAYERS = {
+    "resnet8": {"MVAU": 10, "ConvolutionInputGenerator": 9, "FMPadding": 7, "Thresholding": 4,
+                "DuplicateStreams": 3, "AddStreams": 3, "GlobalAccPool": 1},
+    "resnet_small": {"MVAU": 7, "ConvolutionInputGenerator": 6, "FMPadding": 5,
+                     "Thresholding": 3, "DuplicateStreams": 2, "AddStreams": 2,
+                     "GlobalAccPool": 1}}
+
+# FIFO depths (words of the link's stream) per input port, from ``qsim fifo-size MODEL
+# --folding <the folding above> --samples 2`` (steady-state period kept): every link not listed
+# gets no FIFO (depth 0). With the default depth 2 everywhere, the identity shortcut of the
+# first block deadlocks (its FIFO fills before the padded 3x3 branch emits its first word):
+# the shortcut edge into AddStreams port 1 needs the depths below (ResNet-8 w4a4: 538 words of
+# PE 4 = 67 pixels, about two rows of the 32x32 map, which the two padded 3x3 convs consume
+# before their first output; the 1x1-conv shortcuts needed no FIFO in the sizing).
+RESIDUAL_FIFOS: dict[tuple[str, str], dict[str, list[int]]] = {
+    ("resnet8", "w4a4"): {"AddStreams_0": [0, 538]},  # period 73,728 cycles, as the table
+    ("resnet8", "w5a5"): {"AddStreams_0": [0, 1082]},  # period 147,456
+    ("resnet_small", "w4a4"): {"AddStreams_0": [0, 74]},
+    ("resnet_small", "w5a5"): {"AddStreams_0": [0, 34]},
+}
 
 
 def residual_folding(net: str, variant: str) -> dict[str, Any]:
@@ -94,6 +115,13 @@ def residual_folding(net: str, variant: str) -> dict[str, Any]:
         fold[f"ConvolutionInputGenerator_{i}"] = {"SIMD": s}
     for j, i in enumerate(_RES_PADDED[net]):
         fold[f"FMPadding_{j}"] = {"SIMD": swg[i]}
+    depths = RESIDUAL_FIFOS.get((net, variant))
+    if depths is not None:
+        for kind, n in _RES_LAYERS[net].items():
+            for i in range(n):
+                name = f"{kind}_{i}"
+                fifo = depths.get(name, [0, 0] if kind == "AddStreams" else [0])
+                fold.setdefault(name, {})["inFIFODepths"] = fifo
     return fold
 
 
