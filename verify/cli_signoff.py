@@ -34,6 +34,10 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("model")
     b.add_argument("--folding", required=True)
     b.add_argument("--signoff", required=True, metavar="DIR")
+    b.add_argument("--out", metavar="PKG",
+                   help="write the board package (hw/, driver/, vectors.npz) into PKG")
+    b.add_argument("--fclk", type=float, default=100.0, help="FCLK0 in MHz (default 100)")
+    b.add_argument("--board", default="pynq-z2", help="target board (pynq-z2)")
     b.set_defaults(func=run_bitstream)
 
 
@@ -136,7 +140,15 @@ def run_bitstream(args: argparse.Namespace) -> int:
     input_file(args.folding, "--folding")
     input_dir(args.signoff, "--signoff")
     # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
-    require_signoff(args.model, args.folding, Path(args.signoff))
+    manifest = require_signoff(args.model, args.folding, Path(args.signoff))
+    if args.out is not None:
+        from qsim.board.package import write_package
+
+        pkg = write_package(args.model, args.folding, Path(args.signoff), Path(args.out),
+                            args.fclk, args.board, manifest)
+        console.print(f"sign-off manifest OK; board package written to {pkg} (build the "
+                      f"bitstream there with `sh hw/build.sh` where Vivado is installed)")
+        return 0
     if shutil.which("vivado") is None:
         console.print("sign-off manifest OK; Vivado is not installed on this machine, so the "
                       "bitstream itself cannot be built here (run this command where "
