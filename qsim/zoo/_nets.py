@@ -26,7 +26,7 @@ from torch import nn
 
 from qsim.errors import ConfigError
 from qsim.zoo._common import ACT_RANGE, INPUT_BITS, act_quant, input_quant
-from qsim.zoo._resnet import resnet8, resnet_small
+from qsim.zoo._resnet import exact_batchnorm, resnet8, resnet_small
 
 __all__ = ["ACT_RANGE", "INPUT_BITS", "INPUT_SHAPES", "NETS", "NET_VARIANTS", "RESIDUAL_VARIANTS",
            "VARIANTS", "build", "parse_variant"]
@@ -138,4 +138,6 @@ def build(net: str, variant: str = "w1a1", seed: int = 0) -> nn.Module:
         torch.manual_seed(seed)
         model = NETS[net](wbits, abits)
         _calibrate(model, INPUT_SHAPES[net], torch.Generator().manual_seed(seed + 1))
+    if net in NET_VARIANTS:  # the residual nets: a float32 reference exact at every tensor
+        exact_batchnorm(model)
     return model

@@ -25,7 +25,7 @@ from torch import nn
 
 from qsim.zoo._common import act_quant, input_quant
 
-__all__ = ["resnet8", "resnet_small"]
+__all__ = ["exact_batchnorm", "resnet8", "resnet_small"]
 
 
 def _conv(cin: int, cout: int, k: int, stride: int, wbits: int) -> nn.Module:
@@ -88,3 +88,28 @@ def resnet_small(wbits: int, abits: int) -> nn.Module:
     """Small residual net on (3, 8, 8): conv0 8; blocks 8 (s1, identity), 16 (s2, 1x1 conv
     shortcut); global average pooling; FC 10. For the default test suite."""
     return ResNet(3, [8, 8, 16], [1, 2], 10, wbits, abits)
+
+
+def exact_batchnorm(model: nn.Module) -> None:
+    """Round every BatchNorm (after calibration) to parameters that float32 evaluates exactly
+    on the nets' dyadic activations: eps 0, running_var a power of 4 (exact sqrt), gamma
+    +-2**k, running_mean and beta multiples of 2**-6 (still per channel, some gammas negative).
+
+    The float32 reference then computes every tensor exactly, as qsim's float64 does, so the
+    two round the same at a .5 boundary. With float BatchNorm parameters a float32 BatchNorm
+    output can land on the other side of a boundary (ResNet-8 w5a5 did: 2.5000006 exactly,
+    0.3125 / 0.125 = 2.5 in float32, rounded half-even to 2 instead of 3).
+    """
+    for m in model.modules():
+        if not isinstance(m, nn.modules.batchnorm._BatchNorm):
+            continue
+        mean, var = m.running_mean, m.running_var
+        assert mean is not None and var is not None, "the zoo's BatchNorms track statistics"
+        with torch.no_grad():
+            m.eps = 0.0
+            var.copy_(4.0 ** torch.round(torch.log2(var.clamp_min(1e-4)) / 2))
+            sign = torch.where(m.weight < 0, -1.0, 1.0)
+            mag = torch.round(torch.log2(m.weight.abs().clamp_min(1e-3)))
+            m.weight.copy_(sign * 2.0 ** mag)
+            mean.copy_(torch.round(mean * 64) / 64)
+            m.bias.copy_(torch.round(m.bias * 64) / 64)
