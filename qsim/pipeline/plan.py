@@ -170,10 +170,12 @@ class Stitched:
             edges = ", ".join(dict.fromkeys(
                 f"{n.edge!r} (depth {n.cfg.depth})" if isinstance(n.cfg, Fifo) else
                 f"{n.edge!r} (no FIFO, width converter {n.name!r})" for n in glue))
-            raise DeadlockError(f"Design {self.design.name!r} deadlocks: the FIFO on edge "
-                                f"{edges} is full and its consumer waits for the other "
-                                f"branch; deepen it (qsim fifo-size). {exc}", exc.cycle,
-                                exc.full) from None
+            many = edges.count("), '") > 0
+            raise DeadlockError(f"Design {self.design.name!r} deadlocks: the FIFO"
+                                f"{'s on edges' if many else ' on edge'} {edges} "
+                                f"{'are' if many else 'is'} full and the join waits for the "
+                                f"other branch; deepen {'them' if many else 'it'} (qsim "
+                                f"fifo-size). {exc}", exc.cycle, exc.full) from None
 
     @property
     def is_chain(self) -> bool:
