@@ -22,13 +22,14 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
 from qsim.errors import MismatchError, SimulationError
 from qsim.models._block import Block
 from qsim.models._dtypes import BIPOLAR
+from qsim.rtlsim._svports import axis_names
 from qsim.rtlsim.build import DEFAULT_CACHE, Bench, build_bench
 from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
 from qsim.rtlsim.svgen import core_spec
@@ -60,47 +61,109 @@ def _rand_values(rng: np.random.Generator, dt: Any, shape: tuple[int, ...]) -> n
 
 def random_vectors(cfg: Any, frames: int, rng: np.random.Generator) -> tuple[list[int],
                                                                               list[int]]:
-    """(input words, expected output words) for ``frames`` random frames of ``cfg``."""
+    """(input words, expected output words) of port 0 for ``frames`` random frames of
+    ``cfg``."""
+    ins, outs = _random_ports(cfg, frames, rng)
+    return ins[0], outs[0]
+
+
+def _random_ports(cfg: Any, frames: int, rng: np.random.Generator
+                  ) -> tuple[list[list[int]], list[list[int]]]:
+    """(input words per input port, expected output words per output port), random frames."""
     if isinstance(cfg, Block):
-        x = _rand_values(rng, cfg.in_stream.dtype, (frames, *cfg.in_frame_shape))
-        return cfg.pack_input(x), cfg.pack_output(cfg(x))
+        xs = [_rand_values(rng, cfg.in_stream_of(p).dtype, (frames, *cfg.in_frame_shape))
+              for p in range(cfg.in_ports)]
+        return _block_ports(cfg, xs)
     words = [int.from_bytes(rng.bytes((cfg.in_bits + 7) // 8), "little") % (1 << cfg.in_bits)
              for _ in range(frames * cfg.in_words)]
-    return words, cfg.transform(words)
+    return [words], [cfg.transform(words)]
+
+
+def _block_ports(cfg: Block, xs: Sequence[np.ndarray]) -> tuple[list[list[int]],
+                                                                  list[list[int]]]:
+    """Words of every input port for inputs ``xs`` (one tensor per port) and the expected
+    words of every output port."""
+    y = cfg(*xs)
+    return ([cfg.pack_input(x, port=p) for p, x in enumerate(xs)],
+            [cfg.pack_output(y, port=p) for p in range(cfg.out_ports)])
 
 
 @dataclass
 class _Instance:
     cfg: Any
     frames: int
-    in_words: list[int]
-    out_words: list[int]
+    in_ports: list[list[int]]   # words per input port
+    out_ports: list[list[int]]  # expected words per output port
+
+    @property
+    def in_words(self) -> list[int]:
+        return self.in_ports[0]
+
+    @property
+    def out_words(self) -> list[int]:
+        return self.out_ports[0]
 
     @property
     def lane_bits(self) -> int:
         return self.cfg.out_stream.elem_bits if isinstance(self.cfg, Block) else self.cfg.out_bits
 
+    def plan(self, k: int) -> dict[str, Any]:
+        """This instance in the bench plan (see :mod:`qsim.rtlsim.bench`)."""
+        out: dict[str, Any] = {"prefix": f"i{k}_", "in_words": self.in_words,
+                               "n_out": len(self.out_words), "hold_after_done": _eager(self.cfg)}
+        if len(self.in_ports) > 1 or len(self.out_ports) > 1:
+            (s_ax, m_ax) = axis_names(core_spec(self.cfg))
+            out["inputs"] = [{"axis": a, "words": w} for a, w in zip(s_ax, self.in_ports)]
+            out["outputs"] = [{"axis": a, "n_out": len(w)} for a, w in zip(m_ax, self.out_ports)]
+        return out
 
-def _plan(insts: Sequence[_Instance], patterns: Sequence[Pattern],
-          rng: np.random.Generator) -> dict[str, Any]:
+
+def _eager(cfg: Any) -> bool:
+    """Whether a frame's engine produces output before it needs any input (FMPadding's top
+    padding): such a core runs into the next frame once its words are out, so the bench holds
+    its ready low after the last expected word."""
+    sched = cfg.schedule
+    needs = np.flatnonzero(sched.need >= 0)
+    first = int(needs[0]) if needs.size else sched.steps
+    return bool(sched.produces[:first].any())
+
+
+def _port_patterns(inst: _Instance, pat: Pattern, rng: np.random.Generator,
+                   independent: bool) -> tuple[list[list[int]], list[list[bool]], int]:
+    """Offers per input port, ready per output port (the same on every port unless
+    ``independent``) and the cycles the model needs with the merged pattern."""
+    n_in, n_out = len(inst.in_ports), len(inst.out_ports)
+    offs = [pat.offers(len(inst.in_words), rng) for _ in range(n_in if independent else 1)]
+    stall_free = inst.cfg.cycles(inst.frames).cycles
+    horizon = 3 * (stall_free + max(o[-1] if o else 0 for o in offs)) + 100
+    rdys = [pat.ready(horizon, rng) for _ in range(n_out if independent else 1)]
+    # the latest offer and a ready only when every port is ready bound the run's length
+    off = np.max(np.array(offs, dtype=np.int64), axis=0) if offs[0] else np.zeros(0, int)
+    rdy = np.all(np.array(rdys, dtype=bool), axis=0)
+    trace = inst.cfg.cycles(inst.frames, offer=off, ready=rdy)
+    if not independent:
+        offs, rdys = offs * n_in, rdys * n_out
+    return offs, rdys, trace.cycles * (2 if independent else 1)
+
+
+def _plan(insts: Sequence[_Instance], patterns: Sequence[Pattern], rng: np.random.Generator,
+          independent: bool = False) -> dict[str, Any]:
     runs = []
     watchdog = _watchdog(insts)
     for pat in patterns:
-        offers, readys, last = [], [], 0
+        offers: list[Any] = []
+        readys: list[Any] = []
+        last = 0
         for inst in insts:
-            off = pat.offers(len(inst.in_words), rng)
-            stall_free = inst.cfg.cycles(inst.frames).cycles
-            horizon = 3 * (stall_free + (off[-1] if off else 0)) + 100
-            rdy = pat.ready(horizon, rng)
-            trace = inst.cfg.cycles(inst.frames, offer=off, ready=rdy)
-            last = max(last, trace.cycles)
-            offers.append(off)
-            readys.append("".join("1" if r else "0" for r in rdy))
+            offs, rdys, cycles = _port_patterns(inst, pat, rng, independent)
+            last = max(last, cycles)
+            strs = ["".join("1" if r else "0" for r in rdy) for rdy in rdys]
+            offers.append(offs if len(offs) > 1 else offs[0])
+            readys.append(strs if len(strs) > 1 else strs[0])
         runs.append({"name": pat.name, "offer": offers, "ready": readys,
-                     "timeout": last + _TIMEOUT_SLACK, "watchdog": watchdog})
-    return {"instances": [{"prefix": f"i{k}_", "in_words": inst.in_words,
-                           "n_out": len(inst.out_words)} for k, inst in enumerate(insts)],
-            "runs": runs}
+                     "timeout": last + _TIMEOUT_SLACK, "watchdog": watchdog,
+                     "cycles": not independent})
+    return {"instances": [inst.plan(k) for k, inst in enumerate(insts)], "runs": runs}
 
 
 def _watchdog(insts: Sequence[_Instance]) -> int:
@@ -165,14 +228,14 @@ def _simulate(bench: Bench, plan: dict[str, Any]) -> tuple[dict[str, Any], Path,
 
 
 def _word_problem(inst: _Instance, k: int, run: str, m: int, exp: int, got: int,
-                  cycle: int) -> str:
+                  cycle: int, port: str = "") -> str:
     w = inst.lane_bits
     mask = (1 << w) - 1
     block = isinstance(inst.cfg, Block)
     lanes = inst.cfg.out_stream.lanes if block else 1
     diff = exp ^ got
     lane = next((i for i in range(lanes) if (diff >> (i * w)) & mask), None)
-    head = (f"{inst.cfg.owner} (instance i{k}), run {run!r}: output word {m}")
+    head = (f"{inst.cfg.owner} (instance i{k}), run {run!r}: output{port} word {m}")
     words = f"(word expected {exp:#x} got {got:#x}) at cycle {cycle}"
     if lane is None:
         return f"{head}: padding bits set {words}"
@@ -196,40 +259,73 @@ def _cycle_problems(inst: _Instance, k: int, run: str, what: str, exp: list[int]
     return []
 
 
+def _port(n: int, p: int) -> str:
+    return f" {p}" if n > 1 else ""
+
+
 def _compare(insts: Sequence[_Instance], plan: dict[str, Any],
              result: dict[str, Any]) -> list[str]:
     """Words, protocol and cycles of runs in which every instance finished (a stalled run
-    raised SimulationError in :func:`_run_instances` before this)."""
+    raised SimulationError in :func:`_run_instances` before this). Every port of a
+    multi-port core is held to the one cycle model (run with port 0's offers and ready) when
+    the run drove the same pattern on every port; with independent port patterns
+    (``cycles`` false in the run plan) only words and protocol are compared."""
     problems: list[str] = []
     for run_plan, run_res in zip(plan["runs"], result["runs"]):
         name = run_plan["name"]
         for k, (inst, res) in enumerate(zip(insts, run_res["instances"])):
             where = f"{inst.cfg.owner} (instance i{k}), run {name!r}"
             problems += [f"{where}: protocol: {p}" for p in res["protocol"]]
-            for m, (e, g) in enumerate(zip(inst.out_words, res["words"])):
-                if e != g:
-                    problems.append(_word_problem(inst, k, name, m, e, g, res["transfer"][m]))
-                    break
-            ready = [c == "1" for c in run_plan["ready"][k]]
-            model = inst.cfg.cycles(inst.frames, offer=res["offer"], ready=ready)
-            problems += _cycle_problems(inst, k, name, "accept", model.accept.tolist(),
-                                        res["accept"])
-            problems += _cycle_problems(inst, k, name, "transfer", model.transfer.tolist(),
-                                        res["transfer"])
+            n_out = len(inst.out_ports)
+            for p, (exp, got) in enumerate(zip(inst.out_ports, res["out_ports"])):
+                if len(got["words"]) != len(exp):
+                    problems.append(f"{where}: output{_port(n_out, p)}: {len(got['words'])} "
+                                    f"words, expected {len(exp)}")
+                bad = next((m for m, (e, g) in enumerate(zip(exp, got["words"])) if e != g),
+                           None)
+                if bad is not None:
+                    problems.append(_word_problem(inst, k, name, bad, exp[bad],
+                                                  got["words"][bad], got["transfer"][bad],
+                                                  _port(n_out, p)))
+            if run_plan.get("cycles", True):
+                problems += _port_cycles(inst, k, name, run_plan, res)
+    return problems
+
+
+def _port_cycles(inst: _Instance, k: int, name: str, run_plan: dict[str, Any],
+                 res: dict[str, Any]) -> list[str]:
+    """Accept cycles of every input port and transfer cycles of every output port against
+    the cycle model run on port 0's recorded offers and ready pattern."""
+    ready_plan = run_plan["ready"][k]
+    ready = [c == "1" for c in (ready_plan if isinstance(ready_plan, str) else ready_plan[0])]
+    model = inst.cfg.cycles(inst.frames, offer=res["offer"], ready=ready)
+    n_in, n_out = len(res["in_ports"]), len(res["out_ports"])
+    problems: list[str] = []
+    for p, port in enumerate(res["in_ports"]):
+        what = "accept" if n_in == 1 else f"accept (input {p})"
+        problems += _cycle_problems(inst, k, name, what, model.accept.tolist(), port["accept"])
+    for p, port in enumerate(res["out_ports"]):
+        what = "transfer" if n_out == 1 else f"transfer (output {p})"
+        problems += _cycle_problems(inst, k, name, what, model.transfer.tolist(),
+                                    port["transfer"])
     return problems
 
 
 def verify_rtl(cfgs: Sequence[Any], frames: int = 2,
                patterns: Sequence[Pattern] = DEFAULT_PATTERNS, seed: int = 0,
-               cache: Path = DEFAULT_CACHE) -> RtlReport:
+               cache: Path = DEFAULT_CACHE, independent_ports: bool = False) -> RtlReport:
     """Simulate the SV cores of ``cfgs`` (one bench) on random vectors and compare with the
     Python models.
+
+    Every port of a multi-port core gets the same valid/ready pattern and is held to the cycle
+    model; ``independent_ports=True`` draws a pattern per port instead and compares words and
+    protocol only (the single-block cycle model assumes one pattern for all ports).
 
     Raises MismatchError listing the first problems and the VCD waveform of the failing bench.
     """
     rng = np.random.default_rng(seed)
-    insts = [_Instance(c, frames, *random_vectors(c, frames, rng)) for c in cfgs]
-    run = _run_instances(insts, patterns, rng, cache)
+    insts = [_Instance(c, frames, *_random_ports(c, frames, rng)) for c in cfgs]
+    run = _run_instances(insts, patterns, rng, cache, independent_ports)
     if run.problems:
         shown = run.problems[:_MAX_PROBLEMS]
         more = f"\n  ... and {len(run.problems) - len(shown)} more" \
@@ -256,24 +352,28 @@ class RtlRun:
     run_dir: Path
 
 
-def run_rtl(cfgs: Sequence[Block], inputs: Sequence[np.ndarray],
+def run_rtl(cfgs: Sequence[Block], inputs: Sequence[Union[np.ndarray, Sequence[np.ndarray]]],
             patterns: Sequence[Pattern] = DEFAULT_PATTERNS[:1], seed: int = 0,
-            cache: Path = DEFAULT_CACHE) -> RtlRun:
-    """Simulate block ``cfgs[k]`` on ``inputs[k]`` (shape (frames, *in_frame_shape)) in one
-    bench, for every pattern, and compare words, accept/transfer cycles and protocol with the
-    models. Problems are returned (with a traced re-run's waveform), not raised."""
+            cache: Path = DEFAULT_CACHE, independent_ports: bool = False) -> RtlRun:
+    """Simulate block ``cfgs[k]`` on ``inputs[k]`` (shape (frames, *in_frame_shape); a block
+    with several input ports takes a sequence of such arrays, one per port) in one bench, for
+    every pattern, and compare words, accept/transfer cycles and protocol with the models
+    (``independent_ports``: see :func:`verify_rtl`). Problems are returned (with a traced
+    re-run's waveform), not raised. ``RtlRun.words`` etc. are those of port 0."""
     insts = []
     for cfg, x in zip(cfgs, inputs):
-        frames = cfg.frames_of(x)
-        insts.append(_Instance(cfg, frames, cfg.pack_input(x), cfg.pack_output(cfg(x))))
-    return _run_instances(insts, patterns, np.random.default_rng(seed), cache)
+        xs = [np.asarray(v) for v in x] if cfg.in_ports > 1 else [np.asarray(x)]
+        insts.append(_Instance(cfg, cfg.frames_of(xs[0]), *_block_ports(cfg, xs)))
+    return _run_instances(insts, patterns, np.random.default_rng(seed), cache,
+                          independent_ports)
 
 
 def _run_instances(insts: Sequence[_Instance], patterns: Sequence[Pattern],
-                   rng: np.random.Generator, cache: Path) -> RtlRun:
+                   rng: np.random.Generator, cache: Path,
+                   independent_ports: bool = False) -> RtlRun:
     specs = [core_spec(inst.cfg) for inst in insts]
     bench = build_bench(specs, cache)
-    plan = _plan(insts, patterns, rng)
+    plan = _plan(insts, patterns, rng, independent_ports)
     result, run_dir, sim_s = _simulate(bench, plan)
     cycles = sum(r["instances"][0]["cycles"] for r in result["runs"]) if insts else 0
     report = RtlReport(len(insts), len(patterns), bench.build_seconds, sim_s, cycles,

@@ -11,12 +11,21 @@ twice (STYLE.md rule 2). For one instance the generator writes
 where ``tag = <core module>_<hash of the parameters>``. A bench module instantiates several
 tops side by side (ports prefixed ``i<k>_``) so that one Verilator build serves many configs.
 Every generated file lints on its own with the RTL under ``qsim/rtl``.
+
+Multi-port cores (AddStreams: 2 inputs; DuplicateStreams: N outputs). :class:`CoreSpec` has
+``in_ports``/``out_ports`` and per-port widths ``in_bits_of(p)``/``out_bits_of(p)``
+(``in_bits``/``out_bits`` are port 0's). A stream link ``P`` is the signals ``P_valid``,
+``P_ready``, ``P_data``; :func:`core_instance` takes for ``inp``/``out`` one prefix for a
+single-port side (unchanged) or a sequence of prefixes, one per port in port order, e.g.
+``core_instance(add, "u_add", clk, rst_n, ["link3", "link7"], "link8")`` or
+``core_instance(dup, "u_dup", clk, rst_n, "link1", ["link2", "link5"])``. The per-core top of
+such a core has one AXI-Stream interface per port, ``s<p>_axis_*`` / ``m<p>_axis_*`` (single
+ports keep ``s_axis_*`` / ``m_axis_*``), and its package the widths ``IN<p>_BITS``,
+``IN<p>_AXIS_BITS``, ``OUT<p>_BITS``, ``OUT<p>_AXIS_BITS``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -28,6 +37,16 @@ from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 from qsim.models._dtypes import BIPOLAR, name, to_bits
 from qsim.pipeline.dwc import DataWidthConverter
 from qsim.pipeline.fifo import Fifo
+from qsim.rtlsim._corespec import CoreSpec, SvParam, kind_code, pack_values, uint_param
+from qsim.rtlsim._svgen_graph import GRAPH_GENERATORS
+from qsim.rtlsim._svports import (
+    Links,
+    axis_names,
+    link_names,
+    port_conns,
+    render_multi_top,
+    width_params,
+)
 
 __all__ = ["RTL_DIR", "CoreSpec", "SvParam", "core_spec", "render_bench", "render_package",
            "render_top", "rtl_sources"]
@@ -38,63 +57,9 @@ RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
 _LITERAL_CHUNK = 256  # bits per line of an array literal
 
 
-@dataclass(frozen=True)
-class SvParam:
-    """One SV parameter: ``kind`` is "uint", "int", "bit" or "array" (an unpacked array of
-    ``bits // elem`` elements of ``elem`` bits; ``value`` packs element 0 in the LSBs).
-
-    Large constants are unpacked arrays on purpose: Verilator folds a packed concatenation
-    pairwise, quadratic in its width (a 590 kbit weight parameter took 25 s to elaborate,
-    as an array of 32-bit tiles 0.1 s).
-    """
-
-    name: str
-    value: int
-    kind: str
-    comment: str
-    bits: int = 0
-    elem: int = 0
-
-
-@dataclass(frozen=True)
-class CoreSpec:
-    """A core instance: module, parameters and word widths (unpadded)."""
-
-    module: str
-    owner: str
-    params: tuple[SvParam, ...]
-    in_bits: int
-    out_bits: int
-
-    @property
-    def tag(self) -> str:
-        """Instance name: the core module plus a hash of its parameters."""
-        text = repr([(p.name, format(p.value, "x"), p.kind, p.bits, p.elem)
-                     for p in self.params])
-        return f"{self.module}_{hashlib.sha1(text.encode()).hexdigest()[:10]}"
-
-
-def _kind(dt: Any) -> int:
-    """Element kind code of the cores: 0 unsigned/BINARY, 1 signed INTn, 2 BIPOLAR."""
-    if dt == BIPOLAR:
-        return 2
-    return 1 if dt.signed() else 0
-
-
-def _pack(values: npt.NDArray[Any], bits: int) -> int:
-    """Flat values (C order) to one integer, element 0 in the least significant bits; values
-    are taken modulo 2**bits (two's complement). Linear time: through a little-endian bit
-    array, not repeated big-integer shifts."""
-    flat = np.asarray(values, dtype=np.int64).ravel()
-    codes = flat.view(np.uint64) & np.uint64((1 << bits) - 1 if bits < 64 else 2**64 - 1)
-    # (n,) -> (n, bits) little-endian bit planes -> one little-endian byte string
-    planes = (codes[:, None] >> np.arange(bits, dtype=np.uint64)) & np.uint64(1)
-    packed = np.packbits(planes.astype(np.uint8).ravel(), bitorder="little")
-    return int.from_bytes(packed.tobytes(), "little")
-
-
-def _uint(name: str, value: int, comment: str) -> SvParam:
-    return SvParam(name, int(value), "uint", comment)
+_kind = kind_code
+_pack = pack_values
+_uint = uint_param
 
 
 def _thresholds(t_tiles: npt.NDArray[Any], aw: int) -> SvParam:
@@ -207,12 +172,14 @@ _GENERATORS: dict[type, Callable[[Any], CoreSpec]] = {
     MaxPool: _maxpool,
     Fifo: _fifo,
     DataWidthConverter: _dwc,
+    **GRAPH_GENERATORS,
 }
 
 
 def core_spec(cfg: Any) -> CoreSpec:
     """The SV core instance for a block config (MVTU, Thresholding, SlidingWindow, MaxPool,
-    Fifo or DataWidthConverter)."""
+    FMPadding, DuplicateStreams, AddStreams, GlobalAccPool, LabelSelect, Fifo or
+    DataWidthConverter)."""
     gen = _GENERATORS.get(type(cfg))
     if gen is None:
         raise ConfigError(f"no SystemVerilog core for config {cfg!r} of type "
@@ -256,12 +223,15 @@ def _decl(p: SvParam) -> str:
 
 def render_package(spec: CoreSpec) -> str:
     """The ``<tag>_pkg`` package: every core parameter plus the word widths."""
-    widths = (
-        _uint("IN_BITS", spec.in_bits, "core input word bits"),
-        _uint("OUT_BITS", spec.out_bits, "core output word bits"),
-        _uint("IN_AXIS_BITS", (spec.in_bits + 7) // 8 * 8, "s_axis_tdata bits"),
-        _uint("OUT_AXIS_BITS", (spec.out_bits + 7) // 8 * 8, "m_axis_tdata bits"),
-    )
+    if spec.in_ports == spec.out_ports == 1:
+        widths: tuple[SvParam, ...] = (
+            _uint("IN_BITS", spec.in_bits, "core input word bits"),
+            _uint("OUT_BITS", spec.out_bits, "core output word bits"),
+            _uint("IN_AXIS_BITS", (spec.in_bits + 7) // 8 * 8, "s_axis_tdata bits"),
+            _uint("OUT_AXIS_BITS", (spec.out_bits + 7) // 8 * 8, "m_axis_tdata bits"),
+        )
+    else:
+        widths = width_params(spec)
     body = "\n".join(_decl(p) for p in spec.params + widths)
     return (f"// Generated by qsim.rtlsim.svgen from {spec.owner}; do not edit.\n"
             f"// A package of constants for the generated top: unused on its own.\n"
@@ -299,29 +269,35 @@ def axis_wrap_instance(in_bits: str, out_bits: str, clk: str, rst_n: str, inp: s
 """
 
 
-def core_instance(spec: CoreSpec, name: str, clk: str, rst_n: str, inp: str, out: str) -> str:
+def core_instance(spec: CoreSpec, name: str, clk: str, rst_n: str, inp: Links,
+                  out: Links) -> str:
     """The core of ``spec`` (parameters from its package) as instance ``name``, reading the
-    stream ``{inp}_valid/_ready/_data`` and writing ``{out}_...``."""
+    stream(s) ``inp`` and writing ``out``: a link prefix ``P`` (signals ``P_valid``,
+    ``P_ready``, ``P_data``) for a single-port side, a sequence of prefixes in port order for
+    a core with several input or output ports (``spec.in_ports``, ``spec.out_ports``; a
+    one-element sequence also serves a single port). ConfigError when the count differs."""
     pkg = f"{spec.tag}_pkg"
     params = ",\n".join(f"    .{p.name}({pkg}::{p.name})" for p in spec.params)
+    conns = port_conns(spec, inp, out)
+    width = max(len("rst_ni"), *(c.index("(") - 1 for c in conns))
+    ports = [f".{'clk_i'.ljust(width)}({clk})", f".{'rst_ni'.ljust(width)}({rst_n})"] + conns
+    port_text = ",\n".join(f"    {c}" for c in ports)
     return f"""  {spec.module} #(
 {params}
   ) {name} (
-    .clk_i      ({clk}),
-    .rst_ni     ({rst_n}),
-    .in_valid_i ({inp}_valid),
-    .in_ready_o ({inp}_ready),
-    .in_data_i  ({inp}_data),
-    .out_valid_o({out}_valid),
-    .out_ready_i({out}_ready),
-    .out_data_o ({out}_data)
+{port_text}
   );
 """
 
 
 def render_top(spec: CoreSpec) -> str:
-    """The ``<tag>`` top: AXI-Stream ports, ``qsim_axis_wrap`` and the core."""
+    """The ``<tag>`` top: AXI-Stream ports, ``qsim_axis_wrap`` and the core (several ports:
+    ``s<p>_axis_*``/``m<p>_axis_*`` wired to the core without the wrapper)."""
     pkg = f"{spec.tag}_pkg"
+    if spec.in_ports > 1 or spec.out_ports > 1:
+        ins, outs = link_names(spec)
+        return render_multi_top(spec, core_instance(spec, "u_core", "ap_clk", "ap_rst_n",
+                                                    ins, outs))
     wrap = axis_wrap_instance(f"{pkg}::IN_BITS", f"{pkg}::OUT_BITS", "clk", "rst_n", "in", "out")
     core = core_instance(spec, "u_core", "clk", "rst_n", "in", "out")
     return f"""// Generated by qsim.rtlsim.svgen from {spec.owner}; do not edit.
@@ -357,17 +333,17 @@ def render_bench(name: str, specs: Sequence[CoreSpec]) -> str:
     insts = []
     for k, spec in enumerate(specs):
         pkg, p = f"{spec.tag}_pkg", f"i{k}_"
-        ports += [
-            f"  input  wire logic [{pkg}::IN_AXIS_BITS-1:0] {p}s_axis_tdata",
-            f"  input  wire logic {p}s_axis_tvalid",
-            f"  output      logic {p}s_axis_tready",
-            f"  output      logic [{pkg}::OUT_AXIS_BITS-1:0] {p}m_axis_tdata",
-            f"  output      logic {p}m_axis_tvalid",
-            f"  input  wire logic {p}m_axis_tready",
-        ]
-        conns = ",\n".join(f"    .{n}({p}{n})" for n in (
-            "s_axis_tdata", "s_axis_tvalid", "s_axis_tready", "m_axis_tdata", "m_axis_tvalid",
-            "m_axis_tready"))
+        (s_ax, m_ax), (ins, outs) = axis_names(spec), link_names(spec)
+        names: list[str] = []
+        for ax, link in zip(s_ax, ins):
+            ports += [f"  input  wire logic [{pkg}::{link.upper()}_AXIS_BITS-1:0] {p}{ax}_tdata",
+                      f"  input  wire logic {p}{ax}_tvalid", f"  output      logic {p}{ax}_tready"]
+            names += [f"{ax}_tdata", f"{ax}_tvalid", f"{ax}_tready"]
+        for ax, link in zip(m_ax, outs):
+            ports += [f"  output      logic [{pkg}::{link.upper()}_AXIS_BITS-1:0] {p}{ax}_tdata",
+                      f"  output      logic {p}{ax}_tvalid", f"  input  wire logic {p}{ax}_tready"]
+            names += [f"{ax}_tdata", f"{ax}_tvalid", f"{ax}_tready"]
+        conns = ",\n".join(f"    .{n}({p}{n})" for n in names)
         insts.append(f"  {spec.tag} u_i{k} (\n    .ap_clk(ap_clk),\n    .ap_rst_n(ap_rst_n),\n"
                      f"{conns}\n  );\n")
     port_text = ",\n".join(ports)
