@@ -24,6 +24,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--vectors", type=int, default=16, help="random vectors (default 16)")
     p.add_argument("--seed", type=int, default=0)
+    _fit_args(p)
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -31,7 +32,14 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("model")
     b.add_argument("--folding", required=True)
     b.add_argument("--signoff", required=True, metavar="DIR")
+    _fit_args(b)
     b.set_defaults(func=run_bitstream)
+
+
+def _fit_args(p: Any) -> None:
+    p.add_argument("--board", default="pynq-z2", help="board budget of the fit check")
+    p.add_argument("--headroom", type=float, default=0.1,
+                   help="fraction of each resource kept free (default 0.1)")
 
 
 def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]:
@@ -39,7 +47,13 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
     ``out``; lint every layer's top. Returns (files, lint check records)."""
     from qsim.cppsim.codegen import generate_source
     from qsim.rtlsim.build import lint_sources
-    from qsim.rtlsim.svgen import core_spec, render_package, render_top, rtl_sources
+    from qsim.rtlsim.svgen import (
+        core_spec,
+        render_package,
+        render_top,
+        rtl_sources,
+        write_mem_files,
+    )
 
     rtl, hls = out / "rtl", out / "hls"
     rtl.mkdir(parents=True, exist_ok=True)
@@ -58,6 +72,7 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
         pkg, top = rtl / f"{spec.tag}_pkg.sv", rtl / f"{spec.tag}.sv"
         pkg.write_text(render_package(spec))
         top.write_text(render_top(spec))
+        mems = write_mem_files([spec], rtl)  # weights/thresholds ($readmemh)
         srcs = []
         for src in rtl_sources(spec):
             dst = rtl / src.name
@@ -68,7 +83,7 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
             checks.append({"name": f"lint {layer.name}", "pass": True, "detail": spec.tag})
         except QsimError as exc:
             checks.append({"name": f"lint {layer.name}", "pass": False, "detail": str(exc)})
-        files += [pkg, top, *srcs]
+        files += [pkg, top, *srcs, *mems]
     cpp = hls / "top.cpp"
     cpp.write_text(generate_source(blocks))
     files.append(cpp)
@@ -81,12 +96,13 @@ def run_signoff(args: argparse.Namespace) -> int:
     from .cli_verify import load_design, run_meta, run_with_progress
     from .levels import Context
     from .report import write_reports
-    from .signoff import write_manifest
+    from .signoff import fit_check, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
     out = Path(args.out)
     try:
         design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
+        fit = fit_check(design, args.board, args.headroom)
     except QsimError as exc:
         console.print(f"[red]error:[/red] {exc}")
         return 2
@@ -107,6 +123,7 @@ def run_signoff(args: argparse.Namespace) -> int:
          "pass": "rtlsim" in result.levels and not any(
              m.level == "rtlsim" for m in result.mismatches)},
         {"name": "verification passed", "pass": result.passed},
+        fit,
     ]
     files += [out / "report" / "report.json", out / "report" / "report.html"]
     manifest = write_manifest(out, args.model, args.folding, checks, files)
@@ -122,9 +139,19 @@ def run_signoff(args: argparse.Namespace) -> int:
 def run_bitstream(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .signoff import SignoffError, require_signoff
+    from .cli_verify import load_design
+    from .signoff import SignoffError, fit_check, require_signoff
 
     console = Console(stderr=True, soft_wrap=True)
+    try:
+        design, _ = load_design(args.model, args.folding, None, 1, 0)
+        fit = fit_check(design, args.board, args.headroom)
+    except QsimError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+    if not fit["pass"]:  # a design that does not fit never gets to a bitstream
+        console.print(f"[red]refused:[/red] {fit['detail']}")
+        return 1
     try:
         require_signoff(args.model, args.folding, Path(args.signoff))
     except SignoffError as exc:

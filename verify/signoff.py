@@ -5,7 +5,10 @@ Checklist (every item must pass):
 1. all levels (ref, model, cppsim, rtlsim) agree bit-exactly on N vectors at every layer;
 2. rtlsim is cycle-exact with the cycle model under a backpressure sweep (none, random
    idle/stall 0.3 and 0.5, long bursts), with no protocol assertion fired;
-3. the generated RTL of every layer lints clean (``verilator --lint-only -Wall``).
+3. the generated RTL of every layer lints clean (``verilator --lint-only -Wall``);
+4. the design fits the board (Pynq-Z2 by default) with headroom (default 10%) on every
+   resource: yosys counts of the stitched top, or a refusal without synthesis when the analytic
+   estimate already needs more than twice the board (:func:`fit_check`, docs/synth.md).
 
 The manifest binds the SHA-256 of the model, the folding, every generated RTL/HLS file and
 the report. :func:`require_signoff` is the gate that anything building a bitstream calls: it
@@ -25,9 +28,12 @@ from qsim.errors import QsimError
 
 from .report import write_json_atomic
 
-__all__ = ["SignoffError", "manifest_path", "require_signoff", "write_manifest"]
+__all__ = ["DEFAULT_BOARD", "DEFAULT_HEADROOM", "SignoffError", "fit_check", "manifest_path",
+           "require_signoff", "write_manifest"]
 
 MANIFEST = "manifest.json"
+DEFAULT_BOARD = "pynq-z2"
+DEFAULT_HEADROOM = 0.1
 
 
 class SignoffError(QsimError):
@@ -36,6 +42,35 @@ class SignoffError(QsimError):
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def fit_check(design: Any, board: str = DEFAULT_BOARD, headroom: float = DEFAULT_HEADROOM,
+              jobs: int = 2) -> dict[str, Any]:
+    """Checklist item 4 as a check record: ``pass``, ``detail`` (the verdict, naming every
+    resource over its limit and by how much) and ``fit`` (counts, source, excess).
+
+    Raises
+    ------
+    ConfigError
+        Unknown board or a headroom outside [0, 1).
+    """
+    from qsim.errors import SimulationError, ToolchainError
+    from qsim.synth import board as get_board
+    from qsim.synth import estimate_refusal, fit, measure
+    from qsim.synth.fit import check_headroom
+
+    brd = get_board(board)
+    check_headroom(headroom)
+    name = f"fits the {brd.name} with {headroom:.0%} headroom"
+    verdict = estimate_refusal(design, brd, headroom)
+    if verdict is None:
+        try:
+            used, source = measure(design, per_layer=False, jobs=jobs).used()
+        except (SimulationError, ToolchainError) as exc:
+            return {"name": name, "pass": False, "detail": f"synthesis failed: {exc}"}
+        verdict = fit(used, source, brd, headroom)
+    return {"name": name, "pass": verdict.fits, "detail": verdict.summary(),
+            "fit": verdict.to_json()}
 
 
 def manifest_path(out_dir: Path) -> Path:
@@ -69,7 +104,10 @@ def require_signoff(model: str, folding: Optional[str], out_dir: Path) -> dict[s
         raise SignoffError(f"sign-off manifest {str(path)!r} is unreadable: {exc}") from None
     if not data.get("pass"):
         failed = [c["name"] for c in data.get("checks", []) if not c.get("pass")]
-        raise SignoffError(f"sign-off in {str(out_dir)!r} did not pass (failed: {failed!r})")
+        details = "; ".join(f"{c['name']}: {c['detail']}" for c in data.get("checks", [])
+                            if not c.get("pass") and c.get("detail"))
+        raise SignoffError(f"sign-off in {str(out_dir)!r} did not pass (failed: {failed!r})"
+                           + (f": {details}" if details else ""))
     if data.get("model_sha256") != sha256_file(Path(model)):
         raise SignoffError(f"model {model!r} changed since sign-off (SHA-256 differs from "
                            f"{str(path)!r})")
