@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
 from qsim.errors import ConfigError, QsimError, SimulationError, ToolchainError
@@ -29,6 +30,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--jobs", type=int, default=2, help="yosys runs at a time (default 2)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per yosys run (default: none)")
+    p.add_argument("--report", default=None, metavar="DIR",
+                   help="write DIR/resources.json and DIR/resources.html (table + chart)")
     p.set_defaults(func=run)
 
 
@@ -70,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         _print_table(report.table())
         for note in report.notes:
             console.print(f"note: {note}")
+    if args.report:
+        _write_report(Path(args.report), report.to_json(), verdict.to_json(), args.model)
     color = "green" if verdict.fits else "red"
     console.print(f"[{color}]{verdict.summary()}[/{color}]")
     return 0 if verdict.fits else 1
@@ -92,6 +97,14 @@ def _measure(design: Any, args: argparse.Namespace, console: Any) -> Any:
 
         return measure(design, per_layer=args.per_layer, jobs=args.jobs,
                        timeout=args.timeout, progress=done)
+
+
+def _write_report(out: Path, report: dict[str, Any], fit: dict[str, Any], title: str) -> None:
+    from qsim.synth.html import render_page
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "resources.json").write_text(json.dumps({**report, "fit": fit}, indent=1) + "\n")
+    (out / "resources.html").write_text(render_page(fit, report, title))
 
 
 def _print_table(rows: list[list[str]]) -> None:

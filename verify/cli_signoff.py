@@ -111,7 +111,8 @@ def run_signoff(args: argparse.Namespace) -> int:
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {**run_meta(args.model, args.folding, args.seed, x, levels), "signoff": True}
+    meta = {**run_meta(args.model, args.folding, args.seed, x, levels), "signoff": True,
+            "resources": fit.get("fit")}
     write_reports(result, out / "report", meta)
     skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
     checks += [
