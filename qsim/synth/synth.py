@@ -65,6 +65,7 @@ class SynthResult:
     seconds: float
     cached: bool
     folder: Path
+    cpu_seconds: float = 0.0  # yosys's own user time (what a loaded machine does not inflate)
 
 
 def _files(specs: list[CoreSpec]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -106,7 +107,7 @@ def _load(folder: Path, unit: Unit) -> SynthResult:
     data = json.loads((folder / "result.json").read_text())
     cells = {str(k): int(v) for k, v in data["cells"].items()}
     return SynthResult(unit.name, unit.top, from_cells(cells), cells, float(data["seconds"]),
-                       True, folder)
+                       True, folder, float(data.get("cpu_seconds", 0.0)))
 
 
 def synthesize(unit: Unit, cache: Path = DEFAULT_CACHE,
@@ -130,14 +131,17 @@ def synthesize(unit: Unit, cache: Path = DEFAULT_CACHE,
     t0 = time.monotonic()
     run_yosys(unit.script(), tmp, f"{unit.name} ({unit.top})", timeout)
     seconds = time.monotonic() - t0
+    cpu_file = tmp / "cpu.txt"
+    cpu = float(cpu_file.read_text()) if cpu_file.is_file() else 0.0
     stat = json.loads((tmp / "stat.json").read_text())
     res = from_stat_json(stat, unit.top)
     cells = {str(k): int(v) for k, v in stat["design"]["num_cells_by_type"].items()}
     (tmp / "result.json").write_text(json.dumps({"top": unit.top, "seconds": seconds,
-                                                 "cells": cells}, indent=1) + "\n")
+                                                 "cpu_seconds": cpu, "cells": cells},
+                                                indent=1) + "\n")
     try:
         tmp.rename(final)
     except OSError:  # another process finished the same unit first: use its result
         shutil.rmtree(tmp, ignore_errors=True)
         return _load(final, unit)
-    return SynthResult(unit.name, unit.top, res, cells, seconds, False, final)
+    return SynthResult(unit.name, unit.top, res, cells, seconds, False, final, cpu)
