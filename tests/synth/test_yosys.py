@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from qsim import MVTU
+from qsim.rtlsim.build import DEFAULT_CACHE
 from qsim.synth import Board, fit, layer_unit, synthesize
 
 pytestmark = [pytest.mark.synth,
@@ -30,8 +31,9 @@ def _core(style: str) -> MVTU:
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    cache = tmp_path_factory.mktemp("synth")
+def results() -> dict[str, object]:
+    # the shared build cache (like the Verilator builds): a rerun of the suite reuses it
+    cache = DEFAULT_CACHE
     return {style: synthesize(layer_unit(style, _core(style)), cache)
             for style in ("block", "distributed")} | {"cache": cache}
 
@@ -52,7 +54,7 @@ def test_second_run_is_cached(results: dict) -> None:
 
 def test_fit_refuses_a_tiny_budget(results: dict) -> None:
     used = results["block"].resources
-    tiny = Board(name="tiny", part="test", lut=used.lut + 10, lutram=1000, ff=10_000,
+    tiny = Board(name="tiny", part="test", lut=10 * used.lut, lutram=1000, ff=10_000,
                  bram36=1, dsp=0, carry=1000)
     verdict = fit(used, "yosys", tiny, 0.1)
     assert [e.resource for e in verdict.over] == ["BRAM36"]  # 1.0 used > 0.9 allowed
