@@ -14,6 +14,7 @@ __all__ = [
     "SimulationError",
     "StreamError",
     "ToolchainError",
+    "UsageError",
 ]
 
 
@@ -44,3 +45,8 @@ class SimulationError(QsimError):
 
 class ToolchainError(QsimError):
     """A required external tool (Verilator, g++, ...) is missing or unusable."""
+
+
+class UsageError(QsimError, ValueError):
+    """A command-line argument, input file or output path is unusable (named in the message);
+    found before any verification level runs."""

@@ -168,10 +168,10 @@ class RtlsimLevel(Level):
                 res.notes.append(f"layer {layer.name!r}: no RTL core for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            frames_in = xin[0].reshape((-1,) + tuple(layer.block.in_frame_shape))
+            frames_in = [v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin]
             layers.append(layer)
             cfgs.append(layer.block)
-            inputs.append(frames_in)
+            inputs.append(frames_in if len(frames_in) > 1 else frames_in[0])
         if progress:
             progress(f"{len(cfgs)} cores in one bench")
         patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
@@ -179,7 +179,8 @@ class RtlsimLevel(Level):
         res.notes.append(f"patterns: {', '.join(p.name for p in patterns)}; "
                          f"{run.report.cycles} cycles simulated")
         for k, layer in enumerate(layers):
-            n_expect = layer.block.out_words * layer.block.frames_of(inputs[k])
+            first = inputs[k][0] if layer.in_ports > 1 else inputs[k]
+            n_expect = layer.block.out_words * layer.block.frames_of(first)
             if len(run.words[k]) != n_expect:
                 res.problems.append((layer.name, f"{len(run.words[k])} output words, expected "
                                                  f"{n_expect}"))

@@ -56,6 +56,7 @@ class StitchedLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: Context, progress: Progress) -> LevelResult:
+        from qsim.pipeline.engine import DeadlockError
         from qsim.pipeline.plan import stitch
         from qsim.rtlsim.native_run import run_stitched
 
@@ -68,6 +69,10 @@ class StitchedLevel(Level):
         if progress:
             progress(f"{len(st.nodes)} nodes stitched")
         n = st.samples_of(x)
+        try:  # a design that deadlocks is a verification failure naming the edge, not a crash
+            model = st.simulate(n, None, ctx.ready)
+        except DeadlockError as exc:
+            raise MismatchError(f"rtlsim-stitched: {exc}") from None
         # without SV assertions: they multiply the C++ build time; every handshake cycle is
         # checked against the pipeline model below and each core's protocol under cocotb
         run = run_stitched(st, st.pack_input(x), n * st.out_words_per_sample, ready=ctx.ready,
@@ -77,7 +82,6 @@ class StitchedLevel(Level):
         res.layers[last.name] = LayerRun(y, cycles=run.cycles, transfer=run.transfer)
         res.notes.append(f"{len(st.nodes)} nodes, {run.cycles} cycles in "
                          f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
-        model = st.simulate(n, None, ctx.ready)
         _check_cycles(last.name, model.accept, run.accept, "accept")
         _check_cycles(last.name, model.transfer, run.transfer, "transfer")
         return res

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 
-from qsim.errors import QsimError
+from qsim.errors import QsimError, UsageError
 
+from .cli_args import levels_arg, nonneg_int, output_dir, positive_int
 from .levels import available_levels
 
 __all__ = ["add_parser", "run"]
@@ -21,53 +23,91 @@ def add_parser(sub: Any) -> None:
                                    "stride/dilation, thresholds, ready patterns), run them "
                                    "through the levels and save each failure as a minimal "
                                    "repro under RESULTS/failures/.")
-    p.add_argument("--minutes", type=float, default=5.0, help="time budget (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="campaign seed (default 0)")
+    p.add_argument("--minutes", type=_minutes, default=5.0, help="time budget (default 5)")
+    p.add_argument("--seed", type=nonneg_int, default=0, help="campaign seed (default 0)")
     p.add_argument("--levels", default="model,cppsim",
                    help=f"levels to compare with the model (known: "
                         f"{','.join(available_levels())}; default %(default)s)")
     p.add_argument("--results", default="results/fuzz", help="results dir (default %(default)s)")
     p.add_argument("--resume", action="store_true",
                    help="skip rounds of this seed already finished in RESULTS/campaign.jsonl")
-    p.add_argument("--max-rounds", type=int, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--max-rounds", type=positive_int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--replay", metavar="FAILURE_DIR", help="re-run one saved failure")
     p.set_defaults(func=run)
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a positive number of minutes")
+    return value
+
+
+def load_failure(d: Path) -> tuple[Any, np.ndarray, Optional[np.ndarray]]:
+    """(block config, inputs, ready pattern) of a saved failure folder; UsageError naming the
+    folder and file for anything missing or malformed."""
+    from .fuzz import load_block
+
+    if not d.is_dir():
+        raise UsageError(f"--replay {str(d)!r} is not a failure folder (no such directory)")
+    try:
+        cfg = load_block(d / "config.json")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, QsimError) as exc:
+        raise UsageError(f"--replay {str(d)!r}: config.json is not a block config: "
+                         f"{type(exc).__name__}: {exc}") from None
+    arrays: list[Optional[np.ndarray]] = []
+    for fname in ("inputs.npy", "ready.npy"):
+        if fname == "ready.npy" and not (d / fname).exists():
+            arrays.append(None)
+            continue
+        try:
+            arrays.append(np.load(d / fname, allow_pickle=False))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--replay {str(d)!r}: {fname} cannot be read: {exc}") from None
+    x, ready = arrays
+    assert x is not None
+    try:
+        cfg._check_input(x)
+    except QsimError as exc:
+        raise UsageError(f"--replay {str(d)!r}: inputs.npy does not fit the block: "
+                         f"{exc}") from None
+    if x.size == 0 or cfg.frames_of(x) == 0:
+        raise UsageError(f"--replay {str(d)!r}: inputs.npy holds no frame (shape {x.shape!r})")
+    if ready is not None and (ready.ndim != 1 or ready.size == 0):
+        raise UsageError(f"--replay {str(d)!r}: ready.npy must be a non-empty 1-D pattern, "
+                         f"got shape {ready.shape!r}")
+    return cfg, x, ready
 
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .fuzz import load_block, run_campaign
+    from .fuzz import run_campaign
 
     console = Console(stderr=True, soft_wrap=True)
-    levels = [lv.strip() for lv in args.levels.split(",") if lv.strip()]
-    unknown = [lv for lv in levels if lv not in available_levels()]
-    if unknown:
-        console.print(f"[red]error:[/red] unknown level(s) {unknown!r}; known: "
-                      f"{available_levels()!r}")
-        return 2
+    levels = levels_arg(args.levels, available_levels())
     if args.replay:
         from .blockcheck import check_block
 
-        d = Path(args.replay)
-        try:
-            cfg = load_block(d / "config.json")
-            x = np.load(d / "inputs.npy")
-            ready = np.load(d / "ready.npy") if (d / "ready.npy").exists() else None
-        except (OSError, ValueError, KeyError, QsimError) as exc:
-            console.print(f"[red]error:[/red] cannot read failure {str(d)!r}: {exc}")
-            return 2
+        cfg, x, ready = load_failure(Path(args.replay))
         res = check_block(cfg, x, levels, ready=ready)
         for m in res.mismatches:
             console.print(f"[red]mismatch[/red] {m.describe()}")
+        if res.errors:
+            console.print("[red]a level crashed[/red]")
+            return 3
         console.print("[green]passes now[/green]" if res.passed else "[red]still fails[/red]")
         return 0 if res.passed else 1
+    results = output_dir(args.results, "--results")
     with console.status("fuzzing") as status:
         def tick(rec: dict[str, Any]) -> None:
             mark = "ok" if rec["pass"] else "FAIL"
             status.update(f"round {rec['round']}: {rec['block']} {mark} ({rec['seconds']} s)")
 
-        summary = run_campaign(Path(args.results), args.minutes, args.seed, levels,
+        summary = run_campaign(results, args.minutes, args.seed, levels,
                                resume=args.resume, on_example=tick, max_rounds=args.max_rounds)
     console.print(f"fuzz: {summary.tried} configs tried in {summary.rounds} rounds "
                   f"({summary.skipped_rounds} resumed rounds skipped), levels "

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from qsim.errors import ConfigError, QsimError, SimulationError, ToolchainError
+from .cli_args import input_file, output_dir, positive_int
 
 __all__ = ["add_parser", "run"]
 
@@ -27,7 +27,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--board", default="pynq-z2", help="board budget (default pynq-z2)")
     p.add_argument("--headroom", type=float, default=0.1,
                    help="fraction of each resource kept free (default 0.1)")
-    p.add_argument("--jobs", type=int, default=2, help="yosys runs at a time (default 2)")
+    p.add_argument("--jobs", type=positive_int, default=2,
+                   help="yosys runs at a time (default 2)")
     p.add_argument("--timeout", type=float, default=None,
                    help="seconds per yosys run (default: none)")
     p.add_argument("--report", default=None, metavar="DIR",
@@ -36,7 +37,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Exit 0 fits, 1 does not fit, 2 bad input, 3 yosys failed."""
+    """0: the design fits the board, 1: it does not. Bad input raises a QsimError (exit 2
+    through the CLI boundary, e.g. an unknown board naming the known ones), a yosys crash
+    SimulationError/ToolchainError (exit 3)."""
     from rich.console import Console
 
     from qsim.synth import board as get_board
@@ -45,26 +48,19 @@ def run(args: argparse.Namespace) -> int:
     from .cli_verify import load_design
 
     console = Console(stderr=True, soft_wrap=True)
-    try:
-        brd = get_board(args.board)
-        check_headroom(args.headroom)
-        if args.jobs < 1:
-            raise ConfigError(f"--jobs {args.jobs}: at least 1")
-        design, _ = load_design(args.model, args.folding, None, 1, 0)
-    except QsimError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+    brd = get_board(args.board)
+    check_headroom(args.headroom)
+    input_file(args.model, "model")
+    input_file(args.folding, "--folding")
+    report_dir = output_dir(args.report, "--report") if args.report else None
+    design, _ = load_design(args.model, args.folding, None, 1, 0)
     refused = estimate_refusal(design, brd, args.headroom)
     if refused is not None:
         console.print(f"[red]refused:[/red] {refused.summary()}")
         if args.json:
             print(json.dumps({"fit": refused.to_json()}, indent=1))
         return 1
-    try:
-        report = _measure(design, args, console)
-    except (SimulationError, ToolchainError) as exc:
-        console.print(f"[red]yosys failed:[/red] {exc}")
-        return 3
+    report = _measure(design, args, console)
     used, source = report.used()
     verdict = fit(used, source, brd, args.headroom)
     if args.json:
@@ -73,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         _print_table(report.table())
         for note in report.notes:
             console.print(f"note: {note}")
-    if args.report:
-        _write_report(Path(args.report), report.to_json(), verdict.to_json(), args.model)
+    if report_dir is not None:
+        _write_report(report_dir, report.to_json(), verdict.to_json(), args.model)
     color = "green" if verdict.fits else "red"
     console.print(f"[{color}]{verdict.summary()}[/{color}]")
     return 0 if verdict.fits else 1

@@ -9,6 +9,8 @@ from typing import Any
 
 from qsim.errors import QsimError
 
+from .cli_args import input_file, nonneg_int, output_dir, positive_int
+
 __all__ = ["add_parsers"]
 
 
@@ -22,8 +24,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("model")
     p.add_argument("--folding", required=True)
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--vectors", type=int, default=16, help="random vectors (default 16)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--vectors", type=positive_int, default=16,
+                   help="random vectors (default 16)")
+    p.add_argument("--seed", type=nonneg_int, default=0)
     _fit_args(p)
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
@@ -96,22 +99,18 @@ def run_signoff(args: argparse.Namespace) -> int:
     from .cli_verify import load_design, run_meta, run_with_progress
     from .levels import Context
     from .report import write_reports
-    from .signoff import fit_check, write_manifest
+    from .signoff import fit_check, manifest_path, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
-    out = Path(args.out)
-    try:
-        design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
-        fit = fit_check(design, args.board, args.headroom)
-    except QsimError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args.out, "--out")
+    design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
+    manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
+    fit = fit_check(design, args.board, args.headroom)
     files, checks = _generate(design, out)
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {**run_meta(args.model, args.folding, args.seed, x, levels), "signoff": True,
+    meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True,
             "resources": fit.get("fit")}
     write_reports(result, out / "report", meta)
     skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
@@ -141,23 +140,18 @@ def run_bitstream(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .cli_verify import load_design
-    from .signoff import SignoffError, fit_check, require_signoff
+    from .signoff import fit_check, require_signoff
 
     console = Console(stderr=True, soft_wrap=True)
-    try:
-        design, _ = load_design(args.model, args.folding, None, 1, 0)
-        fit = fit_check(design, args.board, args.headroom)
-    except QsimError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        return 2
+    input_file(args.model, "model")
+    input_file(args.folding, "--folding")
+    design, _ = load_design(args.model, args.folding, None, 1, 0)
+    fit = fit_check(design, args.board, args.headroom)
     if not fit["pass"]:  # a design that does not fit never gets to a bitstream
         console.print(f"[red]refused:[/red] {fit['detail']}")
         return 1
-    try:
-        require_signoff(args.model, args.folding, Path(args.signoff))
-    except SignoffError as exc:
-        console.print(f"[red]refused:[/red] {exc}")
-        return 1
+    # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
+    require_signoff(args.model, args.folding, Path(args.signoff))
     if shutil.which("vivado") is None:
         console.print("sign-off manifest OK; Vivado is not installed on this machine, so the "
                       "bitstream itself cannot be built here (run this command where "

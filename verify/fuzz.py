@@ -10,6 +10,11 @@ Layout of the results directory::
 
 Rounds are deterministic: round r generates from seed ``S * 1000 + r``, so a rerun with the
 same seed tries the same configs; ``--resume`` skips rounds already finished in the file.
+A round is logged done only when all its examples ran (not when the time budget or an
+interruption cut it). Before appending, a torn last line (a ``kill -9`` mid-write) is cut
+off; on ``--resume`` the records of this seed's unfinished rounds are dropped too, as those
+rounds run again from their start: an interrupted-then-resumed campaign holds the same
+example records as an uninterrupted one of the same seed.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from .blockcheck import check_block
 from .compare import Mismatch
-from .report import write_json_atomic
+from .report import write_json_atomic, write_text_atomic
 from .strategies import any_block, rand_values
 
 __all__ = ["CampaignSummary", "run_campaign"]
@@ -57,17 +62,35 @@ def _append(path: Path, record: dict[str, Any]) -> None:
         fh.flush()
 
 
-def _done_rounds(path: Path, seed: int) -> set[int]:
-    done: set[int] = set()
+def _records(path: Path) -> list[tuple[str, Optional[dict[str, Any]]]]:
+    """(line, record or None if unparsable) for every complete line of the log."""
     if not path.exists():
-        return done
-    for line in path.read_text().splitlines():
+        return []
+    text = path.read_text()
+    if not text.endswith("\n"):  # a torn last line: everything after the last newline
+        text = text[:text.rfind("\n") + 1]
+    out: list[tuple[str, Optional[dict[str, Any]]]] = []
+    for line in text.splitlines():
         try:
             rec = json.loads(line)
         except ValueError:
-            continue  # a line cut by an interruption
-        if rec.get("event") == "round done" and rec.get("seed") == seed:
-            done.add(int(rec["round"]))
+            rec = None
+        out.append((line, rec if isinstance(rec, dict) else None))
+    return out
+
+
+def _prepare_log(path: Path, seed: int, resume: bool) -> set[int]:
+    """Repair the log before appending and return the rounds of ``seed`` already done
+    (empty unless ``resume``). Rewritten atomically when anything is dropped."""
+    lines = _records(path)
+    done = {int(r["round"]) for _, r in lines
+            if r and r.get("event") == "round done" and r.get("seed") == seed} if resume \
+        else set()
+    keep = [ln for ln, r in lines if r is not None and not (
+        resume and r.get("seed") == seed and r.get("event") != "round done"
+        and int(r.get("round", -1)) not in done)]
+    if path.exists() and "".join(f"{ln}\n" for ln in keep) != path.read_text():
+        write_text_atomic(path, "".join(f"{ln}\n" for ln in keep))
     return done
 
 
@@ -103,7 +126,7 @@ def run_campaign(out: Path, minutes: float, seed: int, levels: Sequence[str],
     """Fuzz until ``minutes`` have passed (or ``max_rounds`` rounds); returns the summary."""
     out.mkdir(parents=True, exist_ok=True)
     log = out / "campaign.jsonl"
-    done = _done_rounds(log, seed) if resume else set()
+    done = _prepare_log(log, seed, resume)
     db = DirectoryBasedExampleDatabase(str(out / "hypothesis-db"))
     deadline = time.monotonic() + 60.0 * minutes
     summary = CampaignSummary(levels=list(levels))
@@ -113,7 +136,8 @@ def run_campaign(out: Path, minutes: float, seed: int, levels: Sequence[str],
             summary.skipped_rounds += 1
             r += 1
             continue
-        _run_round(out, log, db, seed, r, deadline, levels, summary, on_example)
+        if not _run_round(out, log, db, seed, r, deadline, levels, summary, on_example):
+            break  # the time budget cut this round: it is not done, --resume reruns it
         _append(log, {"event": "round done", "seed": seed, "round": r})
         summary.rounds += 1
         r += 1
@@ -122,8 +146,10 @@ def run_campaign(out: Path, minutes: float, seed: int, levels: Sequence[str],
 
 def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: float,
                levels: Sequence[str], summary: CampaignSummary,
-               on_example: Optional[Callable[[dict[str, Any]], None]]) -> None:
+               on_example: Optional[Callable[[dict[str, Any]], None]]) -> bool:
+    """Run round ``rnd``; False when the deadline cut it before all its examples ran."""
     last_fail: dict[str, Any] = {}
+    cut: list[bool] = []
 
     @hyp_seed(seed * 1000 + rnd)
     @settings(max_examples=EXAMPLES_PER_ROUND, database=db, deadline=None, derandomize=False,
@@ -132,7 +158,9 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
     @given(cfg=any_block, frames=st.integers(1, 3), data_seed=st.integers(0, 2**32 - 1),
            p_stall=st.sampled_from([0.0, 0.3, 0.5]))
     def one(cfg: Any, frames: int, data_seed: int, p_stall: float) -> None:
-        assume(time.monotonic() < deadline)
+        if time.monotonic() >= deadline:
+            cut.append(True)
+        assume(not cut)
         rng = np.random.default_rng(data_seed)
         x = rand_values(rng, cfg.idt, (frames, *cfg.in_frame_shape))
         ready = (rng.random(4 * frames * max(cfg.schedule.steps, 1) + 64) >= p_stall)
@@ -149,7 +177,7 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
             raise AssertionError(crash.describe()) from None
         rec = {"event": "example", "seed": seed, "round": rnd, "block": _block_kind(cfg),
                "config": _short(cfg), "frames": frames, "p_stall": p_stall,
-               "levels": sorted(res.levels), "skipped": res.skipped,
+               "levels": sorted(res.levels), "skipped": res.skipped, "errors": res.errors,
                "pass": not res.mismatches, "seconds": round(time.monotonic() - t0, 3)}
         _append(log, rec)
         summary.tried += 1
@@ -168,6 +196,7 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
             summary.failures.append(fid)
             _append(log, {"event": "failure", "seed": seed, "round": rnd, "id": fid,
                           "mismatch": last_fail["mm"][0].describe()})
+    return not cut
 
 
 def _short(cfg: Any) -> dict[str, Any]:

@@ -18,7 +18,10 @@ from qsim.models._dtypes import name as dt_name
 
 from .runner import VerifyResult
 
-__all__ = ["layer_table", "write_json_atomic", "write_reports"]
+__all__ = ["clear_reports", "layer_table", "write_json_atomic", "write_reports",
+           "write_text_atomic"]
+
+REPORT_FILES = ("report.json", "report.html")
 
 
 def layer_table(design: Any) -> list[dict[str, Any]]:
@@ -48,6 +51,10 @@ def to_json(result: VerifyResult, meta: dict[str, Any]) -> dict[str, Any]:
         levels[name] = {"status": "skipped", "reason": why}
     failed = {(m.level, m.layer) for m in result.mismatches}
     for name, lr in result.levels.items():
+        if name in result.errors:  # a crashed level verified nothing: never "pass"
+            levels[name] = {"status": "error", "error": result.errors[name],
+                            "seconds": round(lr.seconds, 4), "notes": lr.notes, "layers": {}}
+            continue
         layers = {}
         for lname, run in lr.layers.items():
             layers[lname] = {"pass": (name, lname) not in failed, "cycles": run.cycles,
@@ -56,15 +63,33 @@ def to_json(result: VerifyResult, meta: dict[str, Any]) -> dict[str, Any]:
         levels[name] = {"status": status, "seconds": round(lr.seconds, 4), "notes": lr.notes,
                         "layers": layers}
     return {"qsim_version": __version__, **meta, "pass": result.passed,
+            "verdict": "ERROR" if result.errors else ("PASS" if result.passed else "FAIL"),
             "levels": levels, "layers": layer_table(result.design),
             "mismatches": [m.to_dict() for m in result.mismatches], "checks": result.checks}
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and a rename: a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_default))
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` through a temporary file, fsync and a rename: after a crash or a
+    ``kill -9`` the file is either the old one, the new one or absent, never half written."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON atomically (see :func:`write_text_atomic`)."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=_default))
+
+
+def clear_reports(out_dir: Path) -> None:
+    """Remove the previous run's reports from ``out_dir`` at the start of a run, so that the
+    directory never shows an old verdict for a run that was killed, nor mixes two runs."""
+    for name in REPORT_FILES:
+        (Path(out_dir) / name).unlink(missing_ok=True)
 
 
 def _default(o: Any) -> Any:
@@ -79,10 +104,9 @@ def write_reports(result: VerifyResult, out_dir: Path, meta: dict[str, Any]) -> 
     """Write report.json and report.html into ``out_dir``; returns the JSON data."""
     out_dir.mkdir(parents=True, exist_ok=True)
     data = to_json(result, meta)
+    # the HTML first: report.json, written last, marks a finished run (both carry run_id)
+    write_text_atomic(out_dir / "report.html", render_html(data))
     write_json_atomic(out_dir / "report.json", data)
-    tmp = out_dir / "report.html.tmp"
-    tmp.write_text(render_html(data))
-    os.replace(tmp, out_dir / "report.html")
     return data
 
 
@@ -114,23 +138,30 @@ def _chart(rows: list[dict[str, Any]]) -> str:
 _CSS = """body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
 table{border-collapse:collapse;margin:12px 0;font-size:13px}th,td{border:1px solid #ccc;
 padding:4px 8px;text-align:left}th{background:#f3f3f3}.pass{color:#1e8449;font-weight:600}
-.fail{color:#c0392b;font-weight:600}.skip{color:#888}.bn{background:#fdecea}
+.fail,.error{color:#c0392b;font-weight:600}.skip{color:#888}.bn{background:#fdecea}
 code{background:#f6f6f6;padding:1px 4px}.verdict{font-size:22px;margin:8px 0}"""
 
 
 def render_html(data: dict[str, Any]) -> str:
     e = html.escape
-    verdict = "PASS" if data["pass"] else "FAIL"
+    verdict = data.get("verdict") or ("PASS" if data["pass"] else "FAIL")
     cls = "pass" if data["pass"] else "fail"
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>qsim verify: "
              f"{e(str(data.get('model', '')))}</title><style>{_CSS}</style></head><body>",
              f"<h1>qsim verify</h1><div class='verdict {cls}'>{verdict}</div>",
              f"<p>Model <code>{e(str(data.get('model')))}</code>, folding "
              f"<code>{e(str(data.get('folding')))}</code>, {data.get('inputs')} inputs, seed "
-             f"{data.get('seed')}, qsim {e(data['qsim_version'])}.</p>"]
+             f"{data.get('seed')}, qsim {e(data['qsim_version'])}, run "
+             f"<code class='run-id'>{e(str(data.get('run_id')))}</code>.</p>"]
     if data.get("repro"):
         parts.append(f"<p>Reproduce: <code>{e(data['repro'])}</code></p>")
     parts.append(_matrix(data))
+    crashed = {lv: info["error"] for lv, info in data["levels"].items()
+               if info["status"] == "error"}
+    if crashed:
+        parts.append("<h2>Levels that crashed</h2><ul>")
+        parts += [f"<li class='error'>{e(lv)}: {e(msg)}</li>" for lv, msg in crashed.items()]
+        parts.append("</ul>")
     if data["mismatches"]:
         parts.append("<h2>Mismatches</h2><ul>")
         for m in data["mismatches"]:
@@ -168,6 +199,12 @@ def _matrix(data: dict[str, Any]) -> str:
             cells = "".join("<td class='skip'>-</td>" for _ in names)
             rows.append(f"<tr><td>{lv}</td><td class='skip' title='{html.escape(info['reason'])}'"
                         f">skipped</td><td></td>{cells}</tr>")
+            continue
+        if info["status"] == "error":
+            cells = "".join("<td class='error'>!</td>" for _ in names)
+            rows.append(f"<tr><td>{lv}</td><td class='error' title='"
+                        f"{html.escape(info['error'])}'>error</td><td>{info['seconds']}</td>"
+                        f"{cells}</tr>")
             continue
         cells = ""
         for n in names:

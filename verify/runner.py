@@ -33,11 +33,13 @@ class VerifyResult:
     skipped: dict[str, str] = field(default_factory=dict)
     mismatches: list[Mismatch] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)  # every comparison made
+    errors: dict[str, str] = field(default_factory=dict)  # level -> why it crashed
 
     @property
     def passed(self) -> bool:
         """True when every requested level ran and no comparison failed."""
-        return not self.mismatches and not self.skipped and bool(self.checks)
+        return not self.mismatches and not self.skipped and not self.errors and bool(
+            self.checks)
 
 
 def run_levels(design: Any, x: np.ndarray, levels: Sequence[str], ctx: Context,
@@ -50,32 +52,25 @@ def run_levels(design: Any, x: np.ndarray, levels: Sequence[str], ctx: Context,
     if unknown:
         raise ConfigError(f"unknown level(s) {unknown!r}; known levels: {available_levels()!r}")
     result = VerifyResult(design)
-    model = get_level("model")
     # the model is the pivot: it runs even when not requested, but is reported only if asked
-    expected_run = model.run(design, x, {}, ctx, _tick(progress, "model"))
+    expected_run = _run_level(result, "model", design, x, {}, ctx, progress)
+    if expected_run is None:  # nothing can be compared without the pivot
+        result.levels.setdefault("model", LevelResult("model"))
+        return result
     expected = {name: lr.output for name, lr in expected_run.layers.items()}
-    if "model" in levels:
-        result.levels["model"] = expected_run
+    if "model" not in levels:
+        del result.levels["model"]
     for name in levels:
         if name == "model":
             continue
-        level = get_level(name)
-        why = level.unavailable()
+        why = get_level(name).unavailable()
         if why is not None:
             result.skipped[name] = why
             continue
-        try:
-            res = level.run(design, x, expected, ctx, _tick(progress, name))
-        except MismatchError as exc:  # e.g. a reference output that is not on the int grid
-            result.mismatches.append(Mismatch("(all)", name, "model", str(exc)))
-            result.levels[name] = LevelResult(name, notes=[str(exc)])
+        res = _run_level(result, name, design, x, expected, ctx, progress)
+        if res is None:
             continue
-        except Exception as exc:  # a level that crashes has verified nothing: a failure
-            msg = f"level {name!r} failed to run: {type(exc).__name__}: {exc}"
-            result.mismatches.append(Mismatch("(all)", name, "model", msg))
-            result.levels[name] = LevelResult(name, notes=[msg, traceback.format_exc()])
-            continue
-        result.levels[name] = res
+        level = get_level(name)
         _compare(result, design, expected_run, res)
         if level.has_cycles:  # the level compared its cycles and protocol with the model
             bad = {layer for layer, _ in res.problems}
@@ -90,6 +85,28 @@ def run_levels(design: Any, x: np.ndarray, levels: Sequence[str], ctx: Context,
     if "model" in levels:
         _check_model_cycles(result, design, expected_run)
     return result
+
+
+def _run_level(result: VerifyResult, name: str, design: Any, x: np.ndarray,
+               expected: dict[str, np.ndarray], ctx: Context, progress: Optional[Any]
+               ) -> Optional[LevelResult]:
+    """Run one level; a level that raises is recorded as crashed (status "error", never a
+    pass or a mismatch) and None is returned."""
+    try:
+        res = get_level(name).run(design, x, expected, ctx, _tick(progress, name))
+    except MismatchError as exc:  # e.g. a reference output that is not on the int grid
+        result.mismatches.append(Mismatch("(all)", name, "model", str(exc)))
+        result.levels[name] = LevelResult(name, notes=[str(exc)])
+        return None
+    except Exception as exc:  # a level that crashes has verified nothing: an error
+        msg = f"level {name!r} crashed: {type(exc).__name__}: {exc}"
+        result.errors[name] = msg
+        # also a mismatch, so that callers judging by ``mismatches`` never see it as a pass
+        result.mismatches.append(Mismatch("(all)", name, "model", msg))
+        result.levels[name] = LevelResult(name, notes=[msg, traceback.format_exc()])
+        return None
+    result.levels[name] = res
+    return res
 
 
 def _tick(progress: Optional[Any], level: str) -> Optional[Any]:

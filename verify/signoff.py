@@ -35,6 +35,13 @@ MANIFEST = "manifest.json"
 DEFAULT_BOARD = "pynq-z2"
 DEFAULT_HEADROOM = 0.1
 
+# the checks ``qsim signoff`` always writes (plus one "lint <layer>" per layer); a manifest
+# without every one of them, passed, is refused however its "pass" field reads
+REQUIRED_CHECKS = ("all levels ran", "all levels agree bit-exactly at every layer",
+                   "rtlsim cycle-exact and protocol-clean under the backpressure sweep",
+                   "verification passed")
+REQUIRED_FILES = ("report/report.json", "report/report.html", "hls/top.cpp")
+
 
 class SignoffError(QsimError):
     """No passing sign-off manifest matches the model/folding (or it was tampered with)."""
@@ -100,14 +107,12 @@ def require_signoff(model: str, folding: Optional[str], out_dir: Path) -> dict[s
                            f"{model} --folding {folding} --out {out_dir}` first")
     try:
         data = json.loads(path.read_text())
-    except ValueError as exc:
+    except (OSError, ValueError) as exc:
         raise SignoffError(f"sign-off manifest {str(path)!r} is unreadable: {exc}") from None
-    if not data.get("pass"):
-        failed = [c["name"] for c in data.get("checks", []) if not c.get("pass")]
-        details = "; ".join(f"{c['name']}: {c['detail']}" for c in data.get("checks", [])
-                            if not c.get("pass") and c.get("detail"))
-        raise SignoffError(f"sign-off in {str(out_dir)!r} did not pass (failed: {failed!r})"
-                           + (f": {details}" if details else ""))
+    if not isinstance(data, dict):
+        raise SignoffError(f"sign-off manifest {str(path)!r} is a JSON {type(data).__name__}, "
+                           f"not the object `qsim signoff` writes")
+    _check_complete(data, path)
     if data.get("model_sha256") != sha256_file(Path(model)):
         raise SignoffError(f"model {model!r} changed since sign-off (SHA-256 differs from "
                            f"{str(path)!r})")
@@ -115,9 +120,45 @@ def require_signoff(model: str, folding: Optional[str], out_dir: Path) -> dict[s
     if data.get("folding_sha256") != want:
         raise SignoffError(f"folding {folding!r} differs from the signed-off folding "
                            f"{data.get('folding')!r}")
-    for rel, digest in data.get("files", {}).items():
+    for rel, digest in data["files"].items():
         f = Path(out_dir) / rel
+        if Path(rel).is_absolute() or ".." in Path(rel).parts:
+            raise SignoffError(f"sign-off manifest {str(path)!r} names file {rel!r} outside "
+                               f"its directory")
         if not f.is_file() or sha256_file(f) != digest:
             raise SignoffError(f"signed-off file {str(f)!r} is missing or changed since "
                                f"sign-off")
     return data
+
+
+def _check_complete(data: dict[str, Any], path: Path) -> None:
+    """Every required check present and passed, lint checks present, every required file
+    listed: a hand-written manifest with empty or partial checks is refused."""
+    checks = data.get("checks")
+    if not isinstance(checks, list) or not all(isinstance(c, dict) and "name" in c
+                                               for c in checks):
+        raise SignoffError(f"sign-off manifest {str(path)!r}: 'checks' must be a list of "
+                           f"{{name, pass}} records, got {checks!r}")
+    names = {str(c["name"]) for c in checks}
+    missing = [n for n in REQUIRED_CHECKS if n not in names]
+    if not any(n.startswith("lint ") for n in names):
+        missing.append("lint <layer>")
+    if not any(n.startswith("fits the ") for n in names):
+        missing.append("fits the <board> (the fit check)")
+    if missing:
+        raise SignoffError(f"sign-off manifest {str(path)!r} lacks check(s) {missing!r}: it "
+                           f"was not written by a complete `qsim signoff`")
+    failed = [c["name"] for c in checks if c.get("pass") is not True]
+    if failed or data.get("pass") is not True:
+        details = "; ".join(f"{c['name']}: {c['detail']}" for c in checks
+                            if c.get("pass") is not True and c.get("detail"))
+        raise SignoffError(f"sign-off in {str(path.parent)!r} did not pass (failed: "
+                           f"{failed!r})" + (f": {details}" if details else ""))
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise SignoffError(f"sign-off manifest {str(path)!r}: 'files' must map file -> "
+                           f"SHA-256, got {files!r}")
+    absent = [f for f in REQUIRED_FILES if f not in files]
+    if absent or not any(f.startswith("rtl/") for f in files):
+        raise SignoffError(f"sign-off manifest {str(path)!r} does not bind file(s) "
+                           f"{absent or ['rtl/*']!r}")

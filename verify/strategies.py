@@ -9,7 +9,18 @@ import numpy as np
 from hypothesis import strategies as st
 from qonnx.core.datatype import DataType
 
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
+from qsim.models._block import smallest_int_type
 
 MW = MH = 16
 #: (activation, wdt, idt, NF, SF): FINN's test_fpgadataflow_mvau grid, 3*2*2*3*3 = 108 configs.
@@ -133,7 +144,68 @@ def maxpool_configs(draw: Any) -> MaxPool:
                    pe=draw(st.sampled_from(divisors(c))), idt=draw(st.sampled_from(ALL_TYPES)))
 
 
-any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs())
+def rand_inputs(cfg: Any, rng: np.random.Generator, frames: int) -> list[np.ndarray]:
+    """One (frames, *in_frame_shape) random tensor per input port, of that port's type."""
+    return [rand_values(rng, cfg.in_stream_of(p).dtype, (frames, *cfg.in_frame_shape))
+            for p in range(cfg.in_ports)]
+
+
+@st.composite
+def fmpadding_configs(draw: Any) -> FMPadding:
+    h, w, c = draw(st.integers(1, 5)), draw(st.integers(1, 5)), draw(st.integers(1, 6))
+    pad = (draw(st.integers(0, 2)), draw(st.integers(0, 2)), draw(st.integers(0, 2)),
+           draw(st.integers(0, 2)))
+    return FMPadding(ifm_dim=(h, w), channels=c, padding=pad,
+                     simd=draw(st.sampled_from(divisors(c))),
+                     idt=draw(st.sampled_from([t for t in ALL_TYPES if t != "BIPOLAR"])))
+
+
+@st.composite
+def duplicate_streams_configs(draw: Any) -> DuplicateStreams:
+    c = draw(st.integers(1, 12))
+    return DuplicateStreams(channels=c, pe=draw(st.sampled_from(divisors(c))),
+                            idt=draw(st.sampled_from(ALL_TYPES)),
+                            n_outputs=draw(st.integers(2, 4)))
+
+
+@st.composite
+def add_streams_configs(draw: Any) -> AddStreams:
+    c = draw(st.integers(1, 12))
+    idt, idt1 = draw(st.sampled_from(ALL_TYPES)), draw(st.sampled_from(ALL_TYPES))
+    odt = None
+    if draw(st.booleans()):  # an explicit output type, at least as wide as the sum needs
+        lo = int(DataType[idt].min()) + int(DataType[idt1].min())
+        hi = int(DataType[idt].max()) + int(DataType[idt1].max())
+        bits = smallest_int_type(lo, hi).bitwidth() + draw(st.integers(0, 3))
+        signed = lo < 0 or draw(st.booleans())
+        odt = f"INT{bits + (lo >= 0)}" if signed else f"UINT{bits}"
+    return AddStreams(channels=c, pe=draw(st.sampled_from(divisors(c))), idt=idt, idt1=idt1,
+                      odt=odt)
+
+
+@st.composite
+def global_acc_pool_configs(draw: Any) -> GlobalAccPool:
+    h, w, c = draw(st.integers(1, 4)), draw(st.integers(1, 4)), draw(st.integers(1, 6))
+    return GlobalAccPool(ifm_dim=(h, w), channels=c, pe=draw(st.sampled_from(divisors(c))),
+                         idt=draw(st.sampled_from(ALL_TYPES)))
+
+
+@st.composite
+def label_select_configs(draw: Any) -> LabelSelect:
+    n = draw(st.integers(1, 12))
+    return LabelSelect(labels=n, k=draw(st.integers(1, n)), pe=draw(st.sampled_from(divisors(n))),
+                       idt=draw(st.sampled_from(ALL_TYPES)),
+                       odt=draw(st.sampled_from([None, "UINT8"])))
+
+
+#: The graph blocks of issue 11 (one input and one output port, or several).
+graph_block = st.one_of(fmpadding_configs(), duplicate_streams_configs(), add_streams_configs(),
+                        global_acc_pool_configs(), label_select_configs())
+
+#: Every block a one-layer Design can hold (one input, one output port): what ``qsim fuzz``
+#: draws. DuplicateStreams and AddStreams are multi-port: drawn from ``graph_block``.
+any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs(),
+                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs())
 
 
 @st.composite

@@ -8,11 +8,20 @@
 //   qsim::UInt<W>  UINTW, plain binary      value_type ap_uint<W>   (BINARY is UInt<1>)
 //   qsim::Bipolar  BIPOLAR, bit 0 = -1, 1 = +1   value_type ap_int<2>
 // Each has: width, value_type, decode(bits) -> value, encode(value) -> bits.
+//
+// cppsim builds (not __SYNTHESIS__) also get QSIM_ASSERT_FITS(T, v, what, word, lane), which
+// throws qsim::range_error when v is not a value of codec T (the accumulating kernels check
+// every output against their declared output type with it).
 #ifndef QSIM_COMMON_HPP
 #define QSIM_COMMON_HPP
 
 #include <ap_int.h>
 #include <stdint.h>
+
+#ifndef __SYNTHESIS__
+#include <stdexcept>
+#include <string>
+#endif
 
 #ifdef __SYNTHESIS__
 #include <hls_stream.h>
@@ -82,12 +91,34 @@ inline uint64_t& trip_count() {
   return count;
 }
 
+#ifndef __SYNTHESIS__
+// Thrown by a cppsim range assertion: a computed value left its declared output type.
+class range_error : public std::runtime_error {
+ public:
+  explicit range_error(const std::string& msg) : std::runtime_error(msg) {}
+};
+
+// Trap (cppsim only) unless v is a value of codec T, i.e. survives T's encode/decode round
+// trip unchanged (INTn, UINTn: inside the type's range; BIPOLAR: exactly -1 or +1).
+template <typename T, typename V>
+inline void assert_fits(const V& v, const char* what, unsigned long long word, unsigned lane) {
+  if (!(T::decode(T::encode(v)) == v)) {
+    throw range_error(std::string(what) + ": value " + v.to_string(10) + " at output word " +
+                      std::to_string(word) + " lane " + std::to_string(lane) +
+                      " leaves the output type (" + std::to_string(T::width) + " bits)");
+  }
+}
+#endif
+
 }  // namespace qsim
 
 #ifndef __SYNTHESIS__
 #define QSIM_COUNT_TRIP() (++::qsim::trip_count())
+#define QSIM_ASSERT_FITS(T, v, what, word, lane) \
+  (::qsim::assert_fits<T>((v), (what), (word), (lane)))
 #else
 #define QSIM_COUNT_TRIP() ((void)0)
+#define QSIM_ASSERT_FITS(T, v, what, word, lane) ((void)0)
 #endif
 
 #endif  // QSIM_COMMON_HPP

@@ -5,6 +5,10 @@
 // harness fills the input stream, runs the kernel on `reps` frames, checks that the kernel
 // consumed every input word and produced exactly `n_out` words, and copies the output out.
 // Any C++ exception becomes return code 1 with its message in `msg`.
+//
+// run_batch serves kernels with one input and one output stream; run_ports serves multi-port
+// kernels (AddStreams: two inputs of possibly different widths; DuplicateStreams: N outputs of
+// one width), with one word array per port.
 #ifndef QSIM_CPPSIM_HPP
 #define QSIM_CPPSIM_HPP
 
@@ -16,6 +20,8 @@
 #include <exception>
 #include <initializer_list>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "qsim/common.hpp"
 
@@ -83,6 +89,102 @@ int run_batch(const char* block, Kernel kernel, const uint64_t* in, uint64_t n_i
                          std::to_string(n_out));
     }
     for (uint64_t i = 0; i < n_out; i++) to_limbs<OUT_W>(s_out.read(), out + i * limbs<OUT_W>::count);
+    set_message(msg, msg_len, "");
+    return 0;
+  } catch (const std::exception& e) {
+    set_message(msg, msg_len, e.what());
+    return 1;
+  } catch (...) {
+    set_message(msg, msg_len, "unknown C++ exception");
+    return 1;
+  }
+}
+
+// Input ports of widths W...: one named stream per port ("<block> input <p>").
+template <unsigned... W>
+struct in_ports {
+  std::tuple<hls::stream<ap_uint<W> >...> s;
+
+  explicit in_ports(const std::string& block)
+      : in_ports(block, std::make_index_sequence<sizeof...(W)>{}) {}
+
+  void fill(const uint64_t* const* in, const uint64_t* n_in) {
+    fill(in, n_in, std::make_index_sequence<sizeof...(W)>{});
+  }
+  void check_consumed(uint32_t reps) {
+    check_consumed(reps, std::make_index_sequence<sizeof...(W)>{});
+  }
+
+ private:
+  template <size_t... I>
+  in_ports(const std::string& block, std::index_sequence<I...>)
+      : s(block + " input " + std::to_string(I)...) {}
+
+  template <int WD>  // ap_uint's width parameter is an int
+  static void fill_one(hls::stream<ap_uint<WD> >& st, const uint64_t* p, uint64_t n) {
+    for (uint64_t i = 0; i < n; i++) st.write(from_limbs<WD>(p + i * limbs<WD>::count));
+  }
+  template <size_t... I>
+  void fill(const uint64_t* const* in, const uint64_t* n_in, std::index_sequence<I...>) {
+    (fill_one(std::get<I>(s), in[I], n_in[I]), ...);
+  }
+  template <int WD>  // ap_uint's width parameter is an int
+  static void consumed_one(hls::stream<ap_uint<WD> >& st, uint32_t reps) {
+    if (!st.empty()) {
+      throw stream_error("stream '" + st.name() + "': " + std::to_string(st.size()) +
+                         " input words left unread after " + std::to_string(reps) + " frames");
+    }
+  }
+  template <size_t... I>
+  void check_consumed(uint32_t reps, std::index_sequence<I...>) {
+    (consumed_one(std::get<I>(s), reps), ...);
+  }
+};
+
+// N output ports of W bits: an array of named streams ("<block> output <q>").
+template <unsigned W, unsigned N>
+struct out_ports {
+  hls::stream<ap_uint<W> > s[N];
+
+  explicit out_ports(const std::string& block)
+      : out_ports(block, std::make_index_sequence<N>{}) {}
+
+  // Every port must hold exactly n_out words; copies them out.
+  void drain(uint64_t* const* out, uint64_t n_out) {
+    for (unsigned q = 0; q < N; q++) {
+      if (s[q].size() != n_out) {
+        throw stream_error("stream '" + s[q].name() + "': kernel wrote " +
+                           std::to_string(s[q].size()) + " words, expected " +
+                           std::to_string(n_out));
+      }
+    }
+    for (unsigned q = 0; q < N; q++) {
+      for (uint64_t i = 0; i < n_out; i++) to_limbs<W>(s[q].read(), out[q] + i * limbs<W>::count);
+    }
+  }
+
+ private:
+  template <size_t... I>
+  out_ports(const std::string& block, std::index_sequence<I...>)
+      : s{hls::stream<ap_uint<W> >(block + " output " + std::to_string(I))...} {}
+};
+
+// Run `kernel(in_0, .., in_{P-1}, out_array, reps)` on a batch: Ins = in_ports<W...>, Outs =
+// out_ports<W, N>; in[p] holds n_in[p] words, out[q] receives n_out words (every port the
+// same count). Returns 0 or 1 (message in msg).
+template <typename Ins, typename Outs, typename Kernel>
+int run_ports(const char* block, Kernel kernel, const uint64_t* const* in, const uint64_t* n_in,
+              uint64_t* const* out, uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg,
+              uint64_t msg_len) {
+  try {
+    Ins ins{std::string(block)};
+    Outs outs{std::string(block)};
+    ins.fill(in, n_in);
+    trip_count() = 0;
+    std::apply([&](auto&... streams) { kernel(streams..., outs.s, reps); }, ins.s);
+    if (trip != nullptr) *trip = trip_count();
+    ins.check_consumed(reps);
+    outs.drain(out, n_out);
     set_message(msg, msg_len, "");
     return 0;
   } catch (const std::exception& e) {

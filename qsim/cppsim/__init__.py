@@ -1,7 +1,8 @@
 """cppsim: the HLS C++ kernels of ``hls/qsim`` compiled with g++ and run on batches of vectors.
 
-``run_cppsim(cfg, x) -> (y, trip_count)`` generates the kernel's top-level C++ from the config,
-builds it (cached by content in ``.qsim_cache/cppsim``) and runs the whole batch in C++.
+``run_cppsim(cfg, *xs) -> (y, trip_count)`` generates the kernel's top-level C++ from the config,
+builds it (cached by content in ``.qsim_cache/cppsim``) and runs the whole batch in C++;
+``run_cppsim_ports`` returns every output port of a multi-output block.
 """
 
 from qsim.cppsim.build import (
@@ -13,7 +14,7 @@ from qsim.cppsim.build import (
     hls_dir,
 )
 from qsim.cppsim.codegen import entry_symbol, generate_source, kernel_of
-from qsim.cppsim.runner import CppsimLibrary, run_cppsim
+from qsim.cppsim.runner import CppsimLibrary, run_cppsim, run_cppsim_ports
 
 __all__ = [
     "BuildResult",
@@ -27,4 +28,5 @@ __all__ = [
     "hls_dir",
     "kernel_of",
     "run_cppsim",
+    "run_cppsim_ports",
 ]

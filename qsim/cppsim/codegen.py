@@ -6,7 +6,9 @@ One generated ``.cpp`` holds, for each named block:
 * a synthesizable top function ``<sym>_top(in, out, reps)`` with AXI-Stream ports, calling the
   header kernel from ``hls/qsim/`` with the config's template arguments;
 * (outside synthesis) ``extern "C" int qsim_<sym>(...)``, the batch entry point that ctypes
-  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for.
+  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for; a block
+  with several ports (AddStreams, DuplicateStreams) has ``qsim_<sym>_ports(...)`` and
+  ``qsim_<sym>_ports_abi(...)`` instead, with one word array per port.
 
 Several blocks can share one translation unit (one compile, one ``.so``), which is how the
 test grid keeps compile time down. The file compiles on its own with
@@ -16,44 +18,32 @@ test grid keeps compile time down. The file compiles on its own with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Mapping, Union
 
 import numpy as np
 
 from qsim.cppsim._cxx import ap_type, array_init, codec, int_literal, template, word_literal
+from qsim.cppsim._graph_blocks import GRAPH_KERNELS
+from qsim.cppsim._kernel import Kernel
 from qsim.errors import ConfigError
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 from qsim.models._stream import StreamFormat
 
 __all__ = ["AnyBlock", "Kernel", "entry_symbol", "generate_source", "kernel_of"]
 
-AnyBlock = Union[MVTU, Thresholding, SlidingWindow, MaxPool]
+AnyBlock = Union[MVTU, Thresholding, SlidingWindow, MaxPool, FMPadding, DuplicateStreams,
+                 AddStreams, GlobalAccPool, LabelSelect]
 _SYMBOL = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Kernel:
-    """The C++ pieces of one block instance.
-
-    ``decls``: namespace-scope constant definitions; ``call``: the kernel call inside the top
-    function (streams ``in``/``out``, frame count ``reps``); ``pragmas``: memory pragmas of the
-    top function; ``header``: the ``hls/qsim`` header that defines the kernel.
-    """
-
-    block: AnyBlock
-    header: str
-    decls: tuple[str, ...]
-    call: str
-    pragmas: tuple[str, ...] = ()
-
-    @property
-    def in_bits(self) -> int:
-        return self.block.in_stream.word_bits
-
-    @property
-    def out_bits(self) -> int:
-        return self.block.out_stream.word_bits
 
 
 def entry_symbol(sym: str) -> str:
@@ -133,6 +123,9 @@ def kernel_of(sym: str, cfg: AnyBlock) -> Kernel:
         return _sliding_window(sym, cfg)
     if isinstance(cfg, MaxPool):
         return _maxpool(sym, cfg)
+    build = GRAPH_KERNELS.get(type(cfg))
+    if build is not None:
+        return build(sym, cfg)
     raise ConfigError(f"cppsim: no HLS kernel for {type(cfg).__name__!r}")
 
 
@@ -156,6 +149,57 @@ def _top(sym: str, k: Kernel) -> str:
         "#pragma HLS INTERFACE mode = s_axilite port = return",
         *k.pragmas,
         f"  {k.call}",
+        "}",
+    ])
+
+
+def _out_param(k: Kernel, name: str) -> str:
+    """The output stream parameter: one stream, or an array of ``out_ports`` streams."""
+    o = f"hls::stream<ap_uint<{k.out_bits}> >"
+    return f"{o}& {name}" if k.out_ports == 1 else f"{o} {name}[{k.out_ports}]"
+
+
+def _top_ports(sym: str, k: Kernel) -> str:
+    """Top function of a multi-port block: ``in0, in1, out`` or ``in, out[N]``."""
+    ins = [f"hls::stream<ap_uint<{w}> >& {n}" for n, w in zip(k.in_names, k.in_widths)]
+    return "\n".join([
+        f"// {k.block.owner}: synthesizable top function",
+        f"void {sym}_top({', '.join(ins)}, {_out_param(k, 'out')}, unsigned reps) {{",
+        *(f"#pragma HLS INTERFACE mode = axis port = {n}" for n in (*k.in_names, "out")),
+        "#pragma HLS INTERFACE mode = s_axilite port = reps",
+        "#pragma HLS INTERFACE mode = s_axilite port = return",
+        *k.pragmas,
+        f"  {k.call}",
+        "}",
+    ])
+
+
+def _entry_ports(sym: str, k: Kernel) -> str:
+    """``qsim_<sym>_ports``: one word array per port; ``qsim_<sym>_ports_abi`` reports
+    (in ports, out ports, out bits, in words, out words, in bits of every port)."""
+    name = entry_symbol(sym) + "_ports"
+    ins = [f"hls::stream<ap_uint<{w}> >& s_in{p}" for p, w in enumerate(k.in_widths)]
+    out = f"hls::stream<ap_uint<{k.out_bits}> > (&s_out)[{k.out_ports}]"
+    args = [f"s_in{p}" for p in range(k.in_ports)] + ["s_out[0]" if k.out_ports == 1 else "s_out"]
+    run = template("qsim::cppsim::run_ports",
+                   [template("qsim::cppsim::in_ports", list(k.in_widths)),
+                    template("qsim::cppsim::out_ports", [k.out_bits, k.out_ports])])
+    abi = [k.in_ports, k.out_ports, k.out_bits, k.block.in_words, k.block.out_words,
+           *k.in_widths]
+    return "\n".join([
+        f'extern "C" int {name}(const uint64_t* const* in, const uint64_t* n_in, '
+        "uint64_t* const* out, uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg, "
+        "uint64_t msg_len) {",
+        f"  auto kernel = []({', '.join(ins)}, {out}, unsigned r) {{",
+        f"    {sym}_top({', '.join(args)}, r);",
+        "  };",
+        f"  return {run}({_c_string(k.block.owner)}, kernel, in, n_in, out, n_out, reps, trip, "
+        "msg, msg_len);",
+        "}",
+        "",
+        "// ports, widths and words per frame this entry point was generated for",
+        f'extern "C" void {name}_abi(uint64_t* v) {{',
+        "  " + " ".join(f"v[{i}] = {v};" for i, v in enumerate(abi)),
         "}",
     ])
 
@@ -193,10 +237,10 @@ def generate_source(blocks: Mapping[str, AnyBlock]) -> str:
              "#ifndef __SYNTHESIS__", '#include "qsim/cppsim.hpp"', "#endif", ""]
     for sym, k in kernels.items():
         rule = f"// ---- {sym}: {k.block.owner} "
-        parts += [rule + "-" * max(3, 100 - len(rule)), *k.decls,
-                  "", _top(sym, k), ""]
+        top = _top_ports(sym, k) if k.multiport else _top(sym, k)
+        parts += [rule + "-" * max(3, 100 - len(rule)), *k.decls, "", top, ""]
     parts.append("#ifndef __SYNTHESIS__")
     for sym, k in kernels.items():
-        parts += [_entry(sym, k), ""]
+        parts += [_entry_ports(sym, k) if k.multiport else _entry(sym, k), ""]
     parts.append("#endif  // __SYNTHESIS__")
     return "\n".join(parts) + "\n"

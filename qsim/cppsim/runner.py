@@ -1,28 +1,31 @@
 """Run compiled cppsim libraries on integer tensors through ctypes.
 
 Words cross the C boundary as ``(n_words, limbs)`` uint64 arrays, ``limbs = ceil(bits/64)``,
-limb 0 holding bits [63:0] of the word (element 0 in its least significant bits).
+limb 0 holding bits [63:0] of the word (element 0 in its least significant bits). A multi-port
+block (AddStreams: two inputs; DuplicateStreams: N outputs) has the ``qsim_<sym>_ports`` entry
+point instead, which takes one such array per port.
 """
 
 from __future__ import annotations
 
 import ctypes
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from qsim.cppsim.build import build_library
 from qsim.cppsim.codegen import AnyBlock, entry_symbol, generate_source
-from qsim.errors import SimulationError
+from qsim.errors import SimulationError, StreamError
 from qsim.models._dtypes import IntArray
 
-__all__ = ["CppsimLibrary", "run_cppsim", "words_from_limbs", "words_to_limbs"]
+__all__ = ["CppsimLibrary", "run_cppsim", "run_cppsim_ports", "words_from_limbs", "words_to_limbs"]
 
 _MSG_LEN = 4096
 _U64P = ctypes.POINTER(ctypes.c_uint64)
 _MASK64 = (1 << 64) - 1
+_ABI_LEN = 256  # uint64 slots handed to a ``_ports_abi`` function (5 + input ports are used)
 
 
 def _limbs(bits: int) -> int:
@@ -101,9 +104,24 @@ class CppsimLibrary:
             raise SimulationError(f"{cfg.owner}: cppsim failed: {text}")
         return words_from_limbs(y), int(trip.value)
 
-    def run(self, sym: str, cfg: AnyBlock, x: Any) -> tuple[IntArray, int]:
-        """Output (..., *out_frame_shape) and trip count for input x (..., *in_frame_shape)."""
-        arr = np.asarray(x)
+    def run(self, sym: str, cfg: AnyBlock, *xs: Any) -> tuple[IntArray, int]:
+        """Output (..., *out_frame_shape) and trip count for one input tensor per input port,
+        each (..., *in_frame_shape).
+
+        A block with several output ports returns the one tensor they all carry; a port that
+        differs from port 0 is a SimulationError (:meth:`run_ports` returns every port).
+        """
+        if _multiport(cfg):
+            ys, trip = self.run_ports(sym, cfg, *xs)
+            for q, yq in enumerate(ys[1:], start=1):
+                if not np.array_equal(yq, ys[0]):
+                    idx = tuple(int(i) for i in np.argwhere(yq != ys[0])[0])
+                    raise SimulationError(f"{cfg.owner}: cppsim output port {q} carries "
+                                          f"{int(yq[idx])} at {idx}, port 0 {int(ys[0][idx])}")
+            return ys[0], trip
+        if len(xs) != 1:
+            raise StreamError(f"{cfg.owner}: takes 1 input tensor, got {len(xs)}")
+        arr = np.asarray(xs[0])
         lead = arr.shape[: arr.ndim - len(cfg.in_frame_shape)]
         frames = cfg.frames_of(arr)
         words, trip = self.run_words(sym, cfg, cfg.pack_input(arr), frames)
@@ -111,22 +129,104 @@ class CppsimLibrary:
         y = cfg.unpack_output(words).reshape(lead + cfg.out_frame_shape)
         return y, trip
 
+    def run_ports(self, sym: str, cfg: AnyBlock, *xs: Any) -> tuple[list[IntArray], int]:
+        """Every output port's tensor (..., *out_frame_shape) and the trip count, for one input
+        tensor per input port (a single-port block gives a list of one)."""
+        if not _multiport(cfg):
+            y, trip = self.run(sym, cfg, *xs)
+            return [y], trip
+        if len(xs) != cfg.in_ports:
+            raise StreamError(f"{cfg.owner}: takes {cfg.in_ports} input tensor(s), one per "
+                              f"input port, got {len(xs)}")
+        arrs = [np.asarray(x) for x in xs]
+        lead = arrs[0].shape[: arrs[0].ndim - len(cfg.in_frame_shape)]
+        for p, a in enumerate(arrs):
+            if a.shape[: a.ndim - len(cfg.in_frame_shape)] != lead:
+                raise StreamError(f"{cfg.owner}: input port {p} has shape {a.shape!r}; port 0 "
+                                  f"has leading dimensions {lead!r}")
+        words = [cfg.pack_input(a, port=p) for p, a in enumerate(arrs)]
+        outs, trip = self.run_ports_words(sym, cfg, words, cfg.frames_of(arrs[0]))
+        # per port: (frames * out_words,) words -> (..., *out_frame_shape)
+        return [cfg.unpack_output(w, port=q).reshape(lead + cfg.out_frame_shape)
+                for q, w in enumerate(outs)], trip
 
-def run_cppsim(cfg: AnyBlock, x: Any, *, cache_dir: Optional[Path] = None) -> tuple[IntArray, int]:
-    """Compile (or reuse) the HLS kernel of ``cfg`` and run it on ``x``.
+    def _entry_ports(self, sym: str, cfg: AnyBlock) -> Any:
+        name = entry_symbol(sym) + "_ports"
+        try:
+            fn, abi = getattr(self._lib, name), getattr(self._lib, name + "_abi")
+        except AttributeError:
+            raise SimulationError(f"cppsim: {str(self.path)!r} has no entry point "
+                                  f"{name!r}") from None
+        info = np.zeros(_ABI_LEN, dtype=np.uint64)
+        abi.restype, abi.argtypes = None, [_U64P]
+        abi(info.ctypes.data_as(_U64P))
+        widths = tuple(cfg.in_stream_of(p).word_bits for p in range(cfg.in_ports))
+        expect = (cfg.in_ports, cfg.out_ports, cfg.out_stream.word_bits, cfg.in_words,
+                  cfg.out_words, *widths)
+        got = tuple(int(v) for v in info[:5 + int(info[0])])
+        if got != expect:
+            raise SimulationError(f"{cfg.owner}: cppsim entry {name!r} was built for (in ports, "
+                                  f"out ports, out bits, in words, out words, in bits...) = "
+                                  f"{got!r}, config needs {expect!r}")
+        fn.restype = ctypes.c_int
+        fn.argtypes = [ctypes.POINTER(_U64P), _U64P, ctypes.POINTER(_U64P), ctypes.c_uint64,
+                       ctypes.c_uint32, _U64P, ctypes.c_char_p, ctypes.c_uint64]
+        return fn
+
+    def run_ports_words(self, sym: str, cfg: AnyBlock, words: Sequence[list[int]], frames: int,
+                        out_words: Optional[int] = None) -> tuple[list[list[int]], int]:
+        """Run the ``_ports`` entry of a multi-port block: one word list per input port in,
+        (one word list per output port, trip count) out. ``out_words`` per port defaults to
+        ``frames * cfg.out_words``."""
+        fn = self._entry_ports(sym, cfg)
+        ins = [np.ascontiguousarray(words_to_limbs(list(w), cfg.in_stream_of(p).word_bits))
+               for p, w in enumerate(words)]
+        n_out = frames * cfg.out_words if out_words is None else out_words
+        outs = [np.zeros((n_out, _limbs(cfg.out_stream.word_bits)), dtype=np.uint64)
+                for _ in range(cfg.out_ports)]
+        in_ptrs = (_U64P * len(ins))(*(a.ctypes.data_as(_U64P) for a in ins))
+        out_ptrs = (_U64P * len(outs))(*(a.ctypes.data_as(_U64P) for a in outs))
+        n_in = np.array([len(w) for w in words], dtype=np.uint64)
+        trip = ctypes.c_uint64(0)
+        msg = ctypes.create_string_buffer(_MSG_LEN)
+        rc = fn(in_ptrs, n_in.ctypes.data_as(_U64P), out_ptrs, n_out, frames, ctypes.byref(trip),
+                msg, _MSG_LEN)
+        if rc != 0:
+            text = msg.value.decode(errors="replace")
+            raise SimulationError(f"{cfg.owner}: cppsim failed: {text}")
+        return [words_from_limbs(y) for y in outs], int(trip.value)
+
+
+def _multiport(cfg: AnyBlock) -> bool:
+    return cfg.in_ports > 1 or cfg.out_ports > 1
+
+
+def _library(cfg: AnyBlock, cache_dir: Optional[Path]) -> CppsimLibrary:
+    return CppsimLibrary(build_library(generate_source({"top": cfg}), cache_dir=cache_dir).path)
+
+
+def run_cppsim(cfg: AnyBlock, *xs: Any, cache_dir: Optional[Path] = None) -> tuple[IntArray, int]:
+    """Compile (or reuse) the HLS kernel of ``cfg`` and run it on ``xs``.
 
     Parameters
     ----------
     cfg
-        An MVTU, Thresholding, SlidingWindow or MaxPool config.
-    x
-        Integer tensor (..., *cfg.in_frame_shape).
+        A block config (MVTU, Thresholding, SlidingWindow, MaxPool, FMPadding,
+        DuplicateStreams, AddStreams, GlobalAccPool, LabelSelect).
+    xs
+        One integer tensor (..., *cfg.in_frame_shape) per input port (AddStreams: ``a, b``).
 
     Returns
     -------
     (y, trip_count)
-        ``y`` of shape (..., *cfg.out_frame_shape), bit-exact to ``cfg(x)`` when the kernel is
-        right; ``trip_count``: pipelined-loop iterations over the whole batch (see hls/README.md).
+        ``y`` of shape (..., *cfg.out_frame_shape), bit-exact to ``cfg(*xs)`` when the kernel
+        is right (several output ports: the tensor they all carry, checked equal);
+        ``trip_count``: pipelined-loop iterations over the whole batch (see hls/README.md).
     """
-    lib = CppsimLibrary(build_library(generate_source({"top": cfg}), cache_dir=cache_dir).path)
-    return lib.run("top", cfg, x)
+    return _library(cfg, cache_dir).run("top", cfg, *xs)
+
+
+def run_cppsim_ports(cfg: AnyBlock, *xs: Any,
+                     cache_dir: Optional[Path] = None) -> tuple[list[IntArray], int]:
+    """As :func:`run_cppsim`, but returns every output port's tensor (DuplicateStreams: N)."""
+    return _library(cfg, cache_dir).run_ports("top", cfg, *xs)

@@ -279,6 +279,9 @@ def _h_batchnorm(w: _Walker, node: onnx.NodeProto, st: State) -> State:
         raise ModelImportError(f"{node_label(node)}: parameters of size {gamma.size} do not "
                                f"match the {st.a.size} channels of {st.tensor!r}")
     eps = float(w.g.attr(node, "epsilon", 1e-5))
+    if np.any(var + eps <= 0):
+        raise ModelImportError(f"{node_label(node)}: variance {float(var.min())!r} + epsilon "
+                               f"{eps!r} is not positive (channel {int(np.argmin(var))})")
     k = gamma / np.sqrt(var + eps)
     if st.layout == "NC" and st.order is not None:
         k, mean, beta = k[st.order], mean[st.order], beta[st.order]

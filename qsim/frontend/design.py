@@ -490,9 +490,15 @@ def _defaults(spec: Any) -> dict[str, tuple[Any, Optional[list[str]]]]:
             continue
         if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (list, tuple)):
             ops = None if "all" in v[1] else [str(o) for o in v[1]]
-            out[_APPLIED[key]] = (v[0], ops)
+            value = v[0]
         else:
-            out[_APPLIED[key]] = (v, None)
+            value, ops = v, None
+        # PE/SIMD are positive integers; a style's value is checked by the block it reaches
+        if key in _FOLD_FIELDS and (isinstance(value, bool) or not isinstance(value, int)
+                                    or value < 1):
+            raise ConfigError(f"folding 'Defaults' entry {key!r}: {v!r} must be a positive "
+                              f"integer or [integer, [op types or \"all\"]]")
+        out[_APPLIED[key]] = (value, ops)
     return out
 
 

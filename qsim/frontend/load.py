@@ -10,6 +10,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from qsim.errors import ModelImportError
 from qsim.frontend._graph import Graph
+from qsim.frontend._sanity import check_model, fix_symbolic_batch
 from qsim.frontend.design import Design, apply_folding
 
 __all__ = ["load", "open_model"]
@@ -33,6 +34,9 @@ def open_model(model: ModelLike) -> tuple[ModelWrapper, str]:
         except Exception as exc:
             raise ModelImportError(f"cannot read ONNX model {str(path)!r}: {exc}") from None
         label = path.stem
+    check_model(mw.model, label if isinstance(model, (ModelWrapper, onnx.ModelProto))
+                else str(model))  # versions, standard nodes, finite constants
+    fix_symbolic_batch(mw.model)
     if not any(n.domain.startswith(_DATAFLOW_DOMAIN) for n in mw.graph.node):
         from qonnx.transformation.infer_shapes import InferShapes
 

@@ -33,7 +33,7 @@ from qsim.models._dtypes import (
 from qsim.models._schedule import CycleTrace, Schedule, simulate
 from qsim.models._stream import StreamFormat
 
-__all__ = ["Block", "StallFree", "check_fold", "check_holds", "check_positive", "pair",
+__all__ = ["Block", "StallFree", "check_fold", "check_positive", "pair", "range_type",
            "smallest_int_type"]
 
 
@@ -78,12 +78,16 @@ def smallest_int_type(lo: int, hi: int) -> DType:
     return DataType[f"INT{bits}"]
 
 
-def check_holds(dt: DType, lo: int, hi: int, field: str, what: str, owner: str) -> None:
-    """Refuse an output type ``dt`` that cannot hold every integer in [lo, hi] (``what`` says
-    where the range comes from, e.g. "the exact sum range of idt='INT4' + idt1='INT4'")."""
-    if int(dt.min()) > lo or int(dt.max()) < hi or (dt.get_canonical_name() == "BIPOLAR"
-                                                    and lo < hi):
+def range_type(value: Any, lo: int, hi: int, field: str, what: str, owner: str) -> DType:
+    """The type of an exact integer range [lo, hi]: ``value`` (None: the narrowest INTn/UINTn)
+    checked to hold every integer in it. ``what`` says where the range comes from, e.g.
+    "the exact sum range of idt='INT4' + idt1='INT4'". Ranges beyond int64 are refused."""
+    if lo < -(1 << 63) or hi > (1 << 63) - 1:
+        raise ConfigError(f"{owner}: {what} [{lo}, {hi}] does not fit 64-bit integers")
+    dt = smallest_int_type(lo, hi) if value is None else resolve(value, field, owner)
+    if int(dt.min()) > lo or int(dt.max()) < hi or (name(dt) == "BIPOLAR" and lo < hi):
         raise ConfigError(f"{owner}: {field}={name(dt)!r} cannot hold {what} [{lo}, {hi}]")
+    return dt
 
 
 @dataclass(frozen=True)

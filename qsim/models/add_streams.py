@@ -14,11 +14,11 @@ Timing::
     Latency: 2 cycles from the later accept to transfer.  II: 1 word per cycle (C/PE per frame).
     Input buffer: 2 words per port; output register: 1 word.
 
-    cycle    0    1    2    3    4
-    a   acc  a0   a1   a2   a3
-    b   acc  .    b0   b1   b2   b3       (port 1 offered one cycle late)
-    step     .    .    0    1    2
-    out xfr  .    .    .    y0   y1
+    cycle    0    1    2    3    4    5    6
+    a   acc  a0   a1   .    a2   a3             (a2 waits: port 0's buffer holds a0, a1)
+    b   acc  .    b0   b1   b2   b3             (port 1 offered one cycle late)
+    step     .    .    0    1    2    3
+    out xfr  .    .    .    y0   y1   y2   y3
 """
 
 from __future__ import annotations
@@ -30,14 +30,7 @@ from typing import Any
 import numpy as np
 
 from qsim.errors import StreamError
-from qsim.models._block import (
-    Block,
-    StallFree,
-    check_fold,
-    check_holds,
-    check_positive,
-    smallest_int_type,
-)
+from qsim.models._block import Block, StallFree, check_fold, check_positive, range_type
 from qsim.models._dtypes import IntArray, compact_dtype, name
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
@@ -82,11 +75,8 @@ class AddStreams(Block):
         if self.idt1 is None:
             self._set("idt1", dt0)
         dt1 = self._dtype("idt1")
-        lo, hi = self.sum_range
-        if self.odt is None:
-            self._set("odt", smallest_int_type(lo, hi))
-        check_holds(self._dtype("odt"), lo, hi, "odt", f"the exact sum range of idt="
-                    f"{name(dt0)!r} + idt1={name(dt1)!r}", self.owner)
+        what = f"the exact sum range of idt={name(dt0)!r} + idt1={name(dt1)!r}"
+        self._set("odt", range_type(self.odt, *self.sum_range, "odt", what, self.owner))
 
     @property
     def sum_range(self) -> tuple[int, int]:

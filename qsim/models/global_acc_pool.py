@@ -28,15 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from qsim.models._block import (
-    Block,
-    StallFree,
-    check_fold,
-    check_holds,
-    check_positive,
-    pair,
-    smallest_int_type,
-)
+from qsim.models._block import Block, StallFree, check_fold, check_positive, pair, range_type
 from qsim.models._dtypes import IntArray, compact_dtype, name
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
@@ -79,11 +71,8 @@ class GlobalAccPool(Block):
         c = check_positive(self.channels, "channels", self.owner)
         check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
         dt = self._dtype("idt")
-        lo, hi = self.sum_range
-        if self.odt is None:
-            self._set("odt", smallest_int_type(lo, hi))
-        check_holds(self._dtype("odt"), lo, hi, "odt", f"the exact sum range of {self.pixels} "
-                    f"values of idt={name(dt)!r}", self.owner)
+        what = f"the exact sum range of {self.pixels} values of idt={name(dt)!r}"
+        self._set("odt", range_type(self.odt, *self.sum_range, "odt", what, self.owner))
 
     @property
     def pixels(self) -> int:

@@ -1,8 +1,17 @@
 """LabelSelect (FINN's LabelSelect_Batch / LabelSelect_hls): indices of the K largest values.
 
 Maths: ``y = indices of the top K of x`` (``labels`` values per frame), largest first.
-Ties: the LOWER index comes first. This is the order of ONNX ``TopK`` (largest=1, sorted=1),
-which FINN uses to execute LabelSelect and which qsim's ONNX reference runs. Output type:
+Ties: the LOWER index comes first. This is the order of ONNX ``TopK`` (largest=1, sorted=1;
+the ONNX spec puts the lower index first among equal values), which FINN uses to execute
+LabelSelect and which qsim's ONNX reference runs. finn-hlslib's ``LabelSelect_Batch``
+(maxpool.h, read for facts) agrees on ties: it reads the values in index order and moves a
+value into its ascending top-K list only where it is STRICTLY greater (``val > topval[i]``),
+so a later equal value ranks below an earlier one; it writes the largest first. It differs in
+one corner: its list starts filled with the input type's minimum and label 0, so a value equal
+to that minimum never enters, and when fewer than K values exceed the minimum its remaining
+outputs are label 0 (e.g. all-minimum input, K = 2: hlslib [0, 0], ONNX TopK and qsim
+[0, 1]). qsim follows ONNX TopK everywhere; its HLS and RTL must not copy that sentinel.
+Output type:
 ``odt`` if given, else the narrowest UINTn holding ``labels - 1`` (FINN rounds its default up
 to a multiple of 8 bits; pass ``odt`` to match). Folding: ``Labels % PE == 0``; PE values per
 input word; ONE index per output word (1 lane of ``odt``).
@@ -105,8 +114,9 @@ class LabelSelect(Block):
         return StreamFormat(self.odt, 1, f"{self.owner} output")
 
     def compute(self, x: IntArray) -> IntArray:
-        # stable sort of -x over (frames, labels): among equal values the lower index stays first
-        order = np.argsort(-x.astype(np.int64), axis=-1, kind="stable")
+        # stable sort over (frames, labels) on the key ~x = -x - 1 (descending in x, and unlike
+        # -x it does not overflow at INT64's minimum): equal values keep the lower index first
+        order = np.argsort(~x.astype(np.int64), axis=-1, kind="stable")
         return order[:, : self.k].astype(compact_dtype(self.odt))
 
     @cached_property

@@ -114,6 +114,7 @@ class MVTU(Block):
             raise ConfigError(f"{self.owner}: binary_xnor=True needs idt and wdt both BIPOLAR or "
                               f"both BINARY, got idt={name(idt)!r}, wdt={name(wdt)!r}")
         self._set("weights", self._check_weights(self.weights, mw, mh, wdt))
+        self._check_int64_accumulator()
         lo, hi = self.acc_range
         if self.thresholds is None:
             self._check_no_threshold_odt(lo, hi)
@@ -136,6 +137,17 @@ class MVTU(Block):
         w = w.copy()
         w.setflags(write=False)
         return w
+
+    def _check_int64_accumulator(self) -> None:
+        """Every level computes on int64: refuse an accumulator whose bound does not fit."""
+        if self.binary_xnor:
+            return
+        x_abs = max(abs(int(self.idt.min())), abs(int(self.idt.max())))
+        col = int(np.abs(self.weights).sum(axis=0).max(initial=0))  # <= MW * 2**32: no wrap
+        if col * x_abs > np.iinfo(np.int64).max:
+            raise ConfigError(f"{self.owner}: accumulator bound {col * x_abs!r} (sum of "
+                              f"|weights| {col!r} x max |input| {x_abs!r} for "
+                              f"idt={name(self.idt)!r}) exceeds int64: narrow idt or wdt")
 
     def _check_no_threshold_odt(self, lo: int, hi: int) -> None:
         if self.act_val != 0:

@@ -12,11 +12,12 @@
 // Model:    qsim/models/add_streams.py (AddStreams.schedule, capacity 2); with the same offer
 //           pattern on both inputs the accepts of each port are the model's.
 //
-//   cycle      0    1    2    3    4
-//   in0 acc    a0   a1   a2   .    a3      (port 1 idles in cycle 1: b1 comes a cycle late)
-//   in1 acc    b0   .    b1   b2   b3
-//   step       .    k0   .    k1   k2
-//   out xfr    .    .    y0   .    y1     y2 at 5
+//   C = PE, 4 words per port, port 1 offered one cycle after port 0
+//   cycle      0    1    2    3    4    5    6
+//   in0 acc    a0   a1   .    a2   a3                (port 0's buffer is full until step 0)
+//   in1 acc    .    b0   b1   b2   b3
+//   step       .    .    0    1    2    3
+//   out xfr    .    .    .    y0   y1   y2   y3
 `default_nettype none
 
 module qsim_add #(

@@ -11,11 +11,12 @@
 // Model:    qsim/models/duplicate_streams.py (DuplicateStreams.schedule, capacity 2); with
 //           the same ready pattern on every port each port's transfers are the model's.
 //
-//   cycle        0    1    2    3    4
-//   in  acc      w0   w1   w2   .    w3       (port 1 not ready in cycle 2)
-//   step         .    w0   .    w1   w2       (w1 waits: port 1's register is full)
-//   out0 xfr     .    .    y0   .    y1
-//   out1 xfr     .    .    .    y0   y1
+//   C = PE, 6 words, output 0 always ready, output 1 ready low in cycles 2..9
+//   cycle      0    1    2    3 ...  9   10   11   12   13   14   15
+//   in  acc    w0   w1   w2   .  ...  .   .    w3   w4   w5
+//   step       .    w0   .    .  ...  .   w1   w2   w3   w4   w5
+//   out0 xfr   .    .    w0   .  ...  .   .    w1   w2   w3   w4   w5
+//   out1 xfr   .    .    .    .  ...  .   w0   w1   w2   w3   w4   w5
 `default_nettype none
 
 module qsim_duplicate #(
@@ -41,7 +42,7 @@ module qsim_duplicate #(
     $fatal(1, "folding rule C %% PE == 0 violated: C=%0d, PE=%0d", C, PE);
   end
   if (N_OUT < 2) begin : gen_check_n_out
-    $fatal(1, "qsim_duplicate: n_outputs >= 2 violated: N_OUT=%0d", N_OUT);
+    $fatal(1, "qsim_duplicate: n_outputs=%0d must be an int >= 2", N_OUT);
   end
 
   // ---- input buffer ------------------------------------------------------------------------

@@ -15,10 +15,10 @@
 // II:       1 output word per cycle (OH*OW*NF cycles per frame).
 // Model:    qsim/models/fmpadding.py (FMPadding.schedule, capacity 2).
 //
-//   cycle      0    1    2    3    4    5        (H = W = 1, C = SIMD, padding (0, 1, 0, 1))
-//   in  acc    x0   x0'
+//   cycle      0    1    2    3    4    5    6   (H = W = 1, C = SIMD, padding (0, 1, 0, 1))
+//   in  acc    x0   x0'  x0'' .    .    x0'''    (x0'' enters when x0's slot frees)
 //   step       p    x0   p    p'   x0'  p'       (p: padding step, no input needed)
-//   out xfr    .    p    x0   p    p'   x0'
+//   out xfr    .    0    x0   0    0    x0'  0
 `default_nettype none
 
 module qsim_fmpadding #(

@@ -14,10 +14,11 @@
 // II:       1 input word per cycle (H*W*NF cycles per frame).
 // Model:    qsim/models/global_acc_pool.py (GlobalAccPool.schedule, capacity 2).
 //
-//   cycle      0    1    2    3    4    5        (H*W = 3 pixels, C = PE)
-//   in  acc    x0   x1   x2   x0'  x1'
-//   step       .    x0   x1   x2   x0'  x1'
-//   out xfr    .    .    .    .    y0   .        (y0 = x0 + x1 + x2)
+//   H*W = 2 pixels, C/PE = 2
+//   cycle      0     1     2     3     4     5     6
+//   in  acc   x00   x01   x10   x11   x00'  x01'
+//   step       .    x00   x01   x10   x11   x00'  x01'
+//   out xfr    .     .     .     .    y0    y1
 `default_nettype none
 
 module qsim_global_acc_pool #(

@@ -12,14 +12,19 @@
 //           Step NF + j needs no input and writes index j to the 1-word output register (it
 //           fires only when that register is empty or being emptied). The next frame's words
 //           wait in the 2-word buffer until the K outputs are out.
+// FINN:     finn-hlslib's LabelSelect_Batch (read for the tie rule) also keeps an equal value
+//           below the earlier one (a value displaces only a strictly smaller one), but starts
+//           its list at the type minimum, so inputs equal to that minimum are never selected
+//           there (undefined labels); this core, like ONNX TopK, selects them.
 // Latency:  NF + 2 cycles from the first accept to the first transfer.
 // II:       NF + K cycles per frame.
 // Model:    qsim/models/label_select.py (LabelSelect.schedule, capacity 2).
 //
-//   cycle      0    1    2    3    4    5    6        (LABELS = 4, PE = 2, K = 2: NF = 2)
-//   in  acc    w0   w1   w0'  w1'  .    .    w0''
-//   step       .    i0   i1   o0   o1   i0'  i1'
-//   out xfr    .    .    .    .    y0   y1   .
+//   NF = 2, K = 2
+//   cycle      0    1    2    3    4    5    6    7    8
+//   in  acc    x0   x1   x0'  x1'  .    .    x0'' x1''
+//   step       .    x0   x1   o0   o1   x0'  x1'  o0'  o1'
+//   out xfr    .    .    .    .    i0   i1   .    .    i0'
 `default_nettype none
 
 module qsim_label_select #(
@@ -51,7 +56,7 @@ module qsim_label_select #(
     $fatal(1, "folding rule Labels %% PE == 0 violated: Labels=%0d, PE=%0d", LABELS, PE);
   end
   if (K < 1 || K > LABELS) begin : gen_check_k
-    $fatal(1, "qsim_label_select: 1 <= K <= Labels violated: K=%0d, Labels=%0d", K, LABELS);
+    $fatal(1, "qsim_label_select: k=%0d exceeds labels=%0d (or is 0)", K, LABELS);
   end
   if (OBITS < IW) begin : gen_check_obits
     $fatal(1, "qsim_label_select: OBITS >= index bits violated: OBITS=%0d, index bits=%0d",

@@ -7,7 +7,11 @@ instance and pattern
 * the output words with ``cfg.pack_output(cfg(x))`` bit for bit,
 * the accept cycle of every input word and the transfer cycle of every output word with
   ``cfg.cycles(frames, offer=<recorded offers>, ready=<ready pattern>)``,
-* the protocol (data stable while valid && !ready, no extra words).
+* the protocol (data stable while valid && !ready, no extra words),
+
+on every port of a multi-port core (AddStreams' inputs, DuplicateStreams' outputs), each port
+driven with the same pattern (or, ``independent_ports=True``, its own: then words and protocol
+only).
 
 A failure raises :class:`~qsim.errors.MismatchError` naming the block, run, word, lane,
 expected and observed values and cycles, after re-running the failing bench with tracing and
@@ -26,9 +30,10 @@ from typing import Any, Optional, Sequence, Union
 
 import numpy as np
 
-from qsim.errors import MismatchError, SimulationError
+from qsim.errors import MismatchError, SimulationError, StreamError
 from qsim.models._block import Block
 from qsim.models._dtypes import BIPOLAR
+from qsim.rtlsim._compare import compare as _compare
 from qsim.rtlsim._svports import axis_names
 from qsim.rtlsim.build import DEFAULT_CACHE, Bench, build_bench
 from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
@@ -227,90 +232,6 @@ def _simulate(bench: Bench, plan: dict[str, Any]) -> tuple[dict[str, Any], Path,
     return json.loads(result_path.read_text()), run_dir, seconds
 
 
-def _word_problem(inst: _Instance, k: int, run: str, m: int, exp: int, got: int,
-                  cycle: int, port: str = "") -> str:
-    w = inst.lane_bits
-    mask = (1 << w) - 1
-    block = isinstance(inst.cfg, Block)
-    lanes = inst.cfg.out_stream.lanes if block else 1
-    diff = exp ^ got
-    lane = next((i for i in range(lanes) if (diff >> (i * w)) & mask), None)
-    head = (f"{inst.cfg.owner} (instance i{k}), run {run!r}: output{port} word {m}")
-    words = f"(word expected {exp:#x} got {got:#x}) at cycle {cycle}"
-    if lane is None:
-        return f"{head}: padding bits set {words}"
-    if block:  # lane values in the output datatype
-        fmt = inst.cfg.out_stream
-        e_v, g_v = (int(fmt.unpack([v & ((1 << fmt.word_bits) - 1)])[0, lane])
-                    for v in (exp, got))
-        return f"{head} lane {lane}: expected {e_v!r} got {g_v!r} {words}"
-    return (f"{head} lane {lane}: expected {(exp >> (lane * w)) & mask:#x} got "
-            f"{(got >> (lane * w)) & mask:#x} {words}")
-
-
-def _cycle_problems(inst: _Instance, k: int, run: str, what: str, exp: list[int],
-                    got: list[int]) -> list[str]:
-    where = f"{inst.cfg.owner} (instance i{k}), run {run!r}"
-    if len(got) != len(exp):
-        return [f"{where}: {len(got)} {what} events, expected {len(exp)}"]
-    for i, (e, g) in enumerate(zip(exp, got)):
-        if e != g:
-            return [f"{where}: {what} of word {i} at cycle {g}, cycle model says {e}"]
-    return []
-
-
-def _port(n: int, p: int) -> str:
-    return f" {p}" if n > 1 else ""
-
-
-def _compare(insts: Sequence[_Instance], plan: dict[str, Any],
-             result: dict[str, Any]) -> list[str]:
-    """Words, protocol and cycles of runs in which every instance finished (a stalled run
-    raised SimulationError in :func:`_run_instances` before this). Every port of a
-    multi-port core is held to the one cycle model (run with port 0's offers and ready) when
-    the run drove the same pattern on every port; with independent port patterns
-    (``cycles`` false in the run plan) only words and protocol are compared."""
-    problems: list[str] = []
-    for run_plan, run_res in zip(plan["runs"], result["runs"]):
-        name = run_plan["name"]
-        for k, (inst, res) in enumerate(zip(insts, run_res["instances"])):
-            where = f"{inst.cfg.owner} (instance i{k}), run {name!r}"
-            problems += [f"{where}: protocol: {p}" for p in res["protocol"]]
-            n_out = len(inst.out_ports)
-            for p, (exp, got) in enumerate(zip(inst.out_ports, res["out_ports"])):
-                if len(got["words"]) != len(exp):
-                    problems.append(f"{where}: output{_port(n_out, p)}: {len(got['words'])} "
-                                    f"words, expected {len(exp)}")
-                bad = next((m for m, (e, g) in enumerate(zip(exp, got["words"])) if e != g),
-                           None)
-                if bad is not None:
-                    problems.append(_word_problem(inst, k, name, bad, exp[bad],
-                                                  got["words"][bad], got["transfer"][bad],
-                                                  _port(n_out, p)))
-            if run_plan.get("cycles", True):
-                problems += _port_cycles(inst, k, name, run_plan, res)
-    return problems
-
-
-def _port_cycles(inst: _Instance, k: int, name: str, run_plan: dict[str, Any],
-                 res: dict[str, Any]) -> list[str]:
-    """Accept cycles of every input port and transfer cycles of every output port against
-    the cycle model run on port 0's recorded offers and ready pattern."""
-    ready_plan = run_plan["ready"][k]
-    ready = [c == "1" for c in (ready_plan if isinstance(ready_plan, str) else ready_plan[0])]
-    model = inst.cfg.cycles(inst.frames, offer=res["offer"], ready=ready)
-    n_in, n_out = len(res["in_ports"]), len(res["out_ports"])
-    problems: list[str] = []
-    for p, port in enumerate(res["in_ports"]):
-        what = "accept" if n_in == 1 else f"accept (input {p})"
-        problems += _cycle_problems(inst, k, name, what, model.accept.tolist(), port["accept"])
-    for p, port in enumerate(res["out_ports"]):
-        what = "transfer" if n_out == 1 else f"transfer (output {p})"
-        problems += _cycle_problems(inst, k, name, what, model.transfer.tolist(),
-                                    port["transfer"])
-    return problems
-
-
 def verify_rtl(cfgs: Sequence[Any], frames: int = 2,
                patterns: Sequence[Pattern] = DEFAULT_PATTERNS, seed: int = 0,
                cache: Path = DEFAULT_CACHE, independent_ports: bool = False) -> RtlReport:
@@ -362,6 +283,9 @@ def run_rtl(cfgs: Sequence[Block], inputs: Sequence[Union[np.ndarray, Sequence[n
     re-run's waveform), not raised. ``RtlRun.words`` etc. are those of port 0."""
     insts = []
     for cfg, x in zip(cfgs, inputs):
+        if cfg.in_ports > 1 and (isinstance(x, np.ndarray) or len(x) != cfg.in_ports):
+            raise StreamError(f"{cfg.owner}: run_rtl takes a sequence of {cfg.in_ports} input "
+                              f"arrays (one per input port), got {type(x).__name__}")
         xs = [np.asarray(v) for v in x] if cfg.in_ports > 1 else [np.asarray(x)]
         insts.append(_Instance(cfg, cfg.frames_of(xs[0]), *_block_ports(cfg, xs)))
     return _run_instances(insts, patterns, np.random.default_rng(seed), cache,

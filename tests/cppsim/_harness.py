@@ -54,6 +54,22 @@ def check_block(lib: CppsimLibrary, sym: str, cfg: Any, x: np.ndarray) -> None:
     assert trip == expected_trip(cfg, frames), (cfg.owner, trip, expected_trip(cfg, frames))
 
 
+def check_ports(lib: CppsimLibrary, sym: str, cfg: Any, xs: Sequence[np.ndarray]) -> None:
+    """As :func:`check_block` for a block of any port count: one input per input port; EVERY
+    output port equals the model output bit for bit."""
+    ys, trip = lib.run_ports(sym, cfg, *xs)
+    want = cfg(*xs)
+    assert len(ys) == cfg.out_ports, (cfg.owner, len(ys))
+    for q, y in enumerate(ys):
+        assert y.shape == want.shape, (cfg.owner, q, y.shape, want.shape)
+        if not np.array_equal(y, want):
+            idx = tuple(int(i) for i in np.argwhere(y != want)[0])
+            raise AssertionError(f"{cfg.owner}: cppsim port {q} {int(y[idx])} != model "
+                                 f"{int(want[idx])} at {idx} (config {cfg.to_dict()!r})")
+    frames = cfg.frames_of(xs[0])
+    assert trip == expected_trip(cfg, frames), (cfg.owner, trip, expected_trip(cfg, frames))
+
+
 def check_all(pairs: Sequence[tuple[CppsimLibrary, str]], cfgs: Sequence[Any],
               inputs: Mapping[int, np.ndarray]) -> None:
     for i, ((lib, sym), cfg) in enumerate(zip(pairs, cfgs)):

@@ -202,3 +202,62 @@ class ChainSim:
                         ob[j] = True
                     step[j] += 1
         raise RuntimeError("reference chain simulation did not finish")
+
+
+class PortsCycleSim:
+    """Register-level simulation of the skeleton with several input and output ports.
+
+    Per input port p: its own offer pattern, accepted count and buffer occupancy (registered
+    in_ready); per output port q: its own ready pattern and 1-word output register. The engine
+    step that needs frame-local word i needs it accepted (in an earlier cycle) on EVERY input
+    port and frees ``frees`` slots on every port; a producing step fires only when EVERY
+    output register is empty or being emptied this cycle, and then fills all of them.
+    """
+
+    def __init__(self, need: list[int], produces: list[bool], frees: list[int], n_in: int,
+                 capacity: int, frames: int, offers: list[list[int]],
+                 readies: list[list[bool]]):
+        self.need, self.produces, self.frees = need, produces, frees
+        self.n_in, self.capacity, self.frames = n_in, capacity, frames
+        self.offers, self.readies = offers, readies
+
+    def run(self, max_cycles: int = 1_000_000) -> tuple[list[list[int]], list[list[int]]]:
+        """(accept cycles per input port, transfer cycles per output port)."""
+        n_p, n_q, k_per = len(self.offers), len(self.readies), len(self.need)
+        total_in, total_steps = self.frames * self.n_in, self.frames * k_per
+        total_out = self.frames * sum(self.produces)
+        accepted: list[list[int]] = [[] for _ in range(n_p)]
+        transferred: list[list[int]] = [[] for _ in range(n_q)]
+        freed, step = 0, 0          # registers shared by the ports (one engine)
+        ob = [False] * n_q          # register per output port
+        for t in range(max_cycles):
+            if all(len(x) == total_out for x in transferred) and step == total_steps:
+                return accepted, transferred
+            cnt = [len(a) for a in accepted]
+            in_fire = [cnt[p] - freed < self.capacity and cnt[p] < total_in
+                       and self.offers[p][cnt[p]] <= t for p in range(n_p)]
+            out_rdy = [self.readies[q][t] if t < len(self.readies[q]) else True
+                       for q in range(n_q)]
+            out_fire = [ob[q] and out_rdy[q] for q in range(n_q)]
+            fire = False
+            if step < total_steps:
+                f, kl = divmod(step, k_per)
+                nd = self.need[kl]
+                have = nd < 0 or all(f * self.n_in + nd < cnt[p] for p in range(n_p))
+                room = not self.produces[kl] or all(not ob[q] or out_rdy[q]
+                                                    for q in range(n_q))
+                fire = have and room
+            for p in range(n_p):  # clock edge
+                if in_fire[p]:
+                    accepted[p].append(t)
+            for q in range(n_q):
+                if out_fire[q]:
+                    transferred[q].append(t)
+                    ob[q] = False
+            if fire:
+                kl = step % k_per
+                freed += self.frees[kl]
+                if self.produces[kl]:
+                    ob = [True] * n_q
+                step += 1
+        raise RuntimeError("reference multi-port cycle simulation did not finish")

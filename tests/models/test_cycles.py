@@ -11,9 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qsim.errors import SimulationError
-from qsim.models import MVTU, MaxPool, Schedule, SlidingWindow, Thresholding, simulate
+from qsim.models import (
+    MVTU,
+    FMPadding,
+    LabelSelect,
+    MaxPool,
+    Schedule,
+    SlidingWindow,
+    Thresholding,
+    simulate,
+)
 
-from ._ref import CycleSim
+from ._ref import CycleSim, PortsCycleSim
 from .strategies import any_block, patterns, swg_configs
 
 HORIZON = 400
@@ -64,12 +73,17 @@ def test_stall_free_closed_form(cfg: Any, frames: int) -> None:
 
 @given(cfg=any_block)
 def test_ideal_initiation_interval(cfg: Any) -> None:
-    """Steady state reaches the folding's ideal: MVTU NF*SF per vector, Thresholding and
-    MaxPool one input word per cycle, SWG max(input words, output words) per frame."""
+    """Steady state reaches the folding's ideal: MVTU NF*SF per vector, Thresholding,
+    MaxPool and GlobalAccPool one input word per cycle, SWG max(input words, output words) per
+    frame, FMPadding one output word per cycle, LabelSelect NF input + K output steps."""
     if isinstance(cfg, MVTU):
         ideal = cfg.nf * cfg.sf
     elif isinstance(cfg, SlidingWindow):
         ideal = max(cfg.in_words, cfg.out_words)
+    elif isinstance(cfg, FMPadding):
+        ideal = cfg.out_words
+    elif isinstance(cfg, LabelSelect):
+        ideal = cfg.in_words + cfg.k
     else:
         ideal = cfg.in_words
     assert cfg.stall_free().period == ideal
@@ -151,3 +165,15 @@ def test_swg_input_runs_a_frame_ahead(cfg: SlidingWindow) -> None:
     """The frame buffer never blocks the first frame's input when nothing stalls."""
     tr = cfg.cycles(1)
     assert tr.accept.tolist() == list(range(cfg.in_words))
+
+
+@given(cfg=any_block, frames=st.integers(1, 3), data=st.data())
+@settings(max_examples=50)
+def test_ports_reference_with_one_port_is_the_single_port_reference(cfg: Any, frames: int,
+                                                                    data: Any) -> None:
+    """The multi-port reference (graph blocks) reduces to CycleSim on one port each."""
+    offer, ready = data.draw(patterns(frames * cfg.in_words, HORIZON))
+    s = cfg.schedule
+    acc, xfr = PortsCycleSim(s.need.tolist(), s.produces.tolist(), s.frees.tolist(), s.n_in,
+                             s.capacity, frames, [offer], [ready]).run()
+    assert (acc[0], xfr[0]) == reference_cycles(cfg, frames, offer, ready)

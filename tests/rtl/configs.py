@@ -8,7 +8,17 @@ import numpy as np
 from hypothesis import strategies as st
 from qonnx.core.datatype import DataType
 
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 from qsim.pipeline import DataWidthConverter, Fifo
 from qsim.verify.strategies import (  # noqa: F401
     maxpool_configs,
@@ -149,3 +159,30 @@ random_batch = st.tuples(
     st.lists(maxpool_configs(), min_size=1, max_size=2),
     st.lists(glue_configs(), min_size=1, max_size=2),
 ).map(lambda groups: [c for g in groups for c in g])
+
+
+def graph_set() -> list[Any]:
+    """The graph blocks, small, with their edge cases: padding 0 on some or all sides and top
+    padding (output before input), single-pixel images, K = labels, BIPOLAR ties, given
+    output types wider than the default, 2 and 3 output ports."""
+    return [
+        FMPadding(ifm_dim=(2, 3), channels=2, padding=(1, 0, 2, 1), simd=1, idt="INT4"),
+        FMPadding(ifm_dim=2, channels=4, padding=0, simd=2, idt="UINT2"),
+        FMPadding(ifm_dim=1, channels=3, padding=(2, 1, 0, 0), simd=3, idt="INT3"),
+        FMPadding(ifm_dim=(3, 1), channels=2, padding=(0, 2, 1, 0), simd=2, idt="BINARY"),
+        DuplicateStreams(channels=4, pe=2, idt="UINT3"),
+        DuplicateStreams(channels=3, pe=1, idt="BIPOLAR", n_outputs=3),
+        DuplicateStreams(channels=2, pe=2, idt="INT8"),
+        AddStreams(channels=4, pe=2, idt="INT4"),
+        AddStreams(channels=3, pe=3, idt="UINT4", idt1="BIPOLAR"),
+        AddStreams(channels=2, pe=1, idt="BINARY", idt1="INT3", odt="INT8"),
+        AddStreams(channels=1, pe=1, idt="INT8", idt1="UINT8"),
+        GlobalAccPool(ifm_dim=2, channels=2, pe=1, idt="INT4"),
+        GlobalAccPool(ifm_dim=1, channels=4, pe=2, idt="UINT3"),
+        GlobalAccPool(ifm_dim=(3, 2), channels=3, pe=3, idt="BIPOLAR"),
+        GlobalAccPool(ifm_dim=(2, 1), channels=2, pe=2, idt="BINARY", odt="INT6"),
+        LabelSelect(labels=6, k=2, pe=3, idt="INT3"),
+        LabelSelect(labels=4, k=4, pe=1, idt="UINT2"),
+        LabelSelect(labels=5, k=1, pe=5, idt="BIPOLAR"),
+        LabelSelect(labels=8, k=3, pe=2, idt="INT4", odt="UINT8"),
+    ]

@@ -80,7 +80,7 @@ def test_stalled_core_raises_with_its_port_state(monkeypatch: pytest.MonkeyPatch
     rng = np.random.default_rng(3)
     cfg = CFGS[0]
     words, out = check.random_vectors(cfg, 4, rng)
-    inst = check._Instance(cfg, 4, words, out + [0])
+    inst = check._Instance(cfg, 4, [words], [out + [0]])
     why = "no word moved for 50 cycles" if watchdog else "cycle limit"
     with pytest.raises(SimulationError, match=rf"(?s)liveness watchdog: run 'none': {why}.*"
                                               r"f0.*instance i0\) stalled at its output: "

@@ -15,12 +15,20 @@ from qsim.rtlsim import RTL_DIR, core_spec
 from qsim.rtlsim.build import lint_sources
 from qsim.rtlsim.svgen import render_package, render_top, rtl_sources
 
-from .configs import finn_subset, glue_set, maxpool_set, mvtu_set, swg_set, thresholding_set
+from .configs import (
+    finn_subset,
+    glue_set,
+    graph_set,
+    maxpool_set,
+    mvtu_set,
+    swg_set,
+    thresholding_set,
+)
 
 pytestmark = pytest.mark.rtlsim
 
 CONFIGS = mvtu_set() + finn_subset() + thresholding_set() + swg_set() + maxpool_set() + \
-    glue_set()
+    glue_set() + graph_set()
 
 CORE_DEPS = {
     "qsim_mvtu": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_rom", "qsim_threshold"],
@@ -31,6 +39,11 @@ CORE_DEPS = {
     "qsim_swg": ["qsim_stream_check", "qsim_oreg"],
     "qsim_fifo": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
     "qsim_dwc": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_fmpadding": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_duplicate": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_add": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_global_acc_pool": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
+    "qsim_label_select": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
     "qsim_ibuf": [],
     "qsim_oreg": ["qsim_stream_check"],
     "qsim_threshold": [],
@@ -70,6 +83,15 @@ def test_every_rtl_file_is_covered() -> None:
     ("qsim_maxpool", {"C": 3, "PE": 2}, "folding rule C % PE == 0 violated: C=3, PE=2"),
     ("qsim_maxpool", {"H": 5, "KH": 2}, "folding rule H % K == 0 violated: H=5, K=2"),
     ("qsim_swg", {"C": 3, "SIMD": 2}, "folding rule C % SIMD == 0 violated: C=3, SIMD=2"),
+    ("qsim_fmpadding", {"C": 3, "SIMD": 2}, "folding rule C % SIMD == 0 violated: C=3, SIMD=2"),
+    ("qsim_duplicate", {"C": 5, "PE": 2}, "folding rule C % PE == 0 violated: C=5, PE=2"),
+    ("qsim_duplicate", {"N_OUT": 1}, "n_outputs=1 must be an int >= 2"),
+    ("qsim_add", {"C": 3, "PE": 2}, "folding rule C % PE == 0 violated: C=3, PE=2"),
+    ("qsim_global_acc_pool", {"C": 6, "PE": 4},
+     "folding rule C % PE == 0 violated: C=6, PE=4"),
+    ("qsim_label_select", {"LABELS": 5, "PE": 2},
+     "folding rule Labels % PE == 0 violated: Labels=5, PE=2"),
+    ("qsim_label_select", {"LABELS": 4, "K": 5}, "k=5 exceeds labels=4"),
 ])
 def test_folding_violation_stops_elaboration(core: str, params: dict[str, int],
                                              words: str) -> None:

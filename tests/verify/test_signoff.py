@@ -63,7 +63,7 @@ def test_gate_refuses_changed_inputs(signed: tuple[Path, Path, Path], tmp_path: 
     with pytest.raises(SignoffError, match="changed since sign-off"):
         require_signoff(str(changed), str(fold), out)
     assert main(["bitstream", str(changed), "--folding", str(fold), "--signoff",
-                 str(out)]) == 1
+                 str(out)]) == 2  # a refusal is bad input (exit 1 is for mismatches)
     with pytest.raises(SignoffError, match="no sign-off manifest"):
         require_signoff(str(model), str(fold), tmp_path)
 
