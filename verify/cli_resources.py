@@ -110,4 +110,7 @@ def _print_table(rows: list[list[str]]) -> None:
     table = Table(*rows[0])
     for row in rows[1:]:
         table.add_row(*row)
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:  # a pipe or file: never squeeze the numbers
+        console = Console(width=200)
+    console.print(table)
