@@ -14,7 +14,8 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.qsim-installed
 # Debian packages: ccache speeds up Verilator rebuilds, liblz4-dev enables FST traces,
 # g++ builds cppsim and Verilator models, perl runs Verilator's driver script.
-APT_PACKAGES := ccache liblz4-dev g++ perl
+# tcl: tclsh parses the board package's Vivado TCL (tests/board).
+APT_PACKAGES := ccache liblz4-dev g++ perl tcl
 # Wheels used only for the files they ship, installed without their dependencies:
 # hls4ml carries the Apache-2.0 ap_int.h/ap_fixed.h headers that cppsim compiles against.
 NO_DEPS_WHEELS := hls4ml==1.3.0

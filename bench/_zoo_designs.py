@@ -10,7 +10,8 @@ CACHE = Path(".qsim_cache") / "zoo"
 
 
 def zoo_design(net: str, variant: str = "w1a1") -> Any:
-    """The Design of zoo ``net``/``variant`` with its default folding."""
+    """The Design of zoo ``net``/``variant`` with its default folding (the residual nets have
+    one folding per variant)."""
     import torch
 
     from qsim.frontend import load
@@ -21,4 +22,4 @@ def zoo_design(net: str, variant: str = "w1a1") -> Any:
     if not path.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
         export(build(net, variant), torch.zeros(1, *INPUT_SHAPES[net]), path, fmt="qonnx")
-    return load(path, folding=default_folding(net))
+    return load(path, folding=default_folding(net, variant))

@@ -6,8 +6,13 @@ Peers, measured in the same run on the same random network and images:
   * qonnx ``execute_onnx`` on an equivalent NHWC Im2Col/MatMul/MultiThreshold/MaxPoolNHWC graph.
 Every peer's integer output is checked equal to the model's before any time is reported.
 
-Usage: ``python bench/bench_models.py [--images N] [--qonnx-images M] [--repeat R]``
-Targets (issue 2): model >= 1.0x onnxruntime, >= 50x qonnx.
+onnxruntime runs with all graph optimizations and 2 intra-op threads, on the same batch.
+The bench prints the CPU's SIMD features and the matmul path the model chose for each MVTU
+(docs/speed.md); the one-time path calibration happens in the untimed warm-up run.
+
+Usage: ``python bench/bench_models.py [--images N] [--qonnx-images M] [--repeat R] [--runs K]``
+(``--runs K`` repeats the whole comparison K times and prints the min/median/max ratios).
+Targets (issue 15, P1): model >= 3x onnxruntime, >= 100x qonnx.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qonnx.core.onnx_exec import execute_onnx
 
 from qsim.models import MVTU, MaxPool, SlidingWindow
+from qsim.models._calibrate import cpu_features
 
 # (out channels, PE, SIMD) of CNV-w1a1's six convolutions and three FC layers (FINN folding)
 CONVS = [(64, 16, 3), (64, 32, 32), "pool", (128, 16, 32), (128, 16, 32), "pool",
@@ -82,13 +88,19 @@ def _mvtu_layer(kind: str, rng: np.random.Generator, mw: int, mh: int, pe: int, 
     return Layer(kind, pre + [m], w, t_dot)
 
 
-def run_model(layers: list[Layer], x: np.ndarray) -> np.ndarray:
+def run_model(layers: list[Layer], x: np.ndarray,
+              trace: list[str] | None = None) -> np.ndarray:
+    """The stack on images x (N, 32, 32, 3); ``trace`` collects each MVTU's chosen path."""
     y = x
     first = True
-    for layer in layers:
+    for i, layer in enumerate(layers):
         if layer.kind == "fc" and y.ndim == 4:
             y = y.reshape(y.shape[0], -1)  # (N, 1, 1, C) -> (N, C)
         for block in layer.blocks:
+            if trace is not None and isinstance(block, MVTU):
+                rows = block.frames_of(y)
+                trace.append(f"{layer.kind}{i} MW={block.mw} MH={block.mh} rows={rows}: "
+                             f"{block._fast.path_for(rows)}")
             # compact integer arrays between blocks; each block's odt is the next one's idt
             y = block.run(y, check=first)
             first = False
@@ -197,30 +209,27 @@ def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best, out
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--images", type=int, default=200)
-    ap.add_argument("--qonnx-images", type=int, default=5)
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--json", help="write the results to this file")
-    args = ap.parse_args(argv)
-    layers = build()
-    x = np.random.default_rng(1).integers(0, 256, (args.images, 32, 32, 3))
-    t_model, y_model = best_of(lambda: run_model(layers, x), args.repeat)
-
-    sess = ort.InferenceSession(ort_graph(layers).SerializeToString(),
+def ort_session(layers: list[Layer]) -> ort.InferenceSession:
+    """onnxruntime with every graph optimization and 2 intra-op threads."""
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.intra_op_num_threads = 2
+    return ort.InferenceSession(ort_graph(layers).SerializeToString(), sess_options=opts,
                                 providers=["CPUExecutionProvider"])
-    x_nchw = x.transpose(0, 3, 1, 2).astype(np.float32)  # (N, H, W, C) -> (N, C, H, W)
-    t_ort, y_ort = best_of(lambda: sess.run(None, {"x": x_nchw})[0], args.repeat)
-    # the last MVTU runs in XNOR mode: popcount = (dot + MW) / 2, the float graphs give dot
-    mw_last = layers[-1].blocks[-1].mw
-    y_dot = 2 * y_model - mw_last
-    if not np.array_equal(np.rint(y_ort).astype(np.int64), y_dot):
-        print("onnxruntime output differs from the model: the graphs are not equivalent")
-        return 1
 
+
+def compare(layers: list[Layer], x: np.ndarray, nq: int, repeat: int) -> dict[str, float]:
+    """Images/s of the model, onnxruntime and qonnx in one run, outputs checked equal first."""
+    t_model, y_model = best_of(lambda: run_model(layers, x), repeat)
+    sess = ort_session(layers)
+    x_nchw = x.transpose(0, 3, 1, 2).astype(np.float32)  # (N, H, W, C) -> (N, C, H, W)
+    t_ort, y_ort = best_of(lambda: sess.run(None, {"x": x_nchw})[0], repeat)
+    # the last MVTU runs in XNOR mode: popcount = (dot + MW) / 2, the float graphs give dot
+    y_dot = 2 * y_model - layers[-1].blocks[-1].mw
+    if not np.array_equal(np.rint(y_ort).astype(np.int64), y_dot):
+        raise SystemExit("onnxruntime output differs from the model: the graphs are not "
+                         "equivalent")
     qm = qonnx_graph(layers)
-    nq = args.qonnx_images
 
     def run_qonnx() -> np.ndarray:
         return np.concatenate([execute_onnx(qm, {"x": x[i:i + 1].astype(np.float32)})[
@@ -228,22 +237,47 @@ def main(argv: list[str] | None = None) -> int:
 
     t_q, y_q = best_of(run_qonnx, 1)  # slow: one timed run after the warm-up
     if not np.array_equal(np.rint(y_q).astype(np.int64), y_dot[:nq]):
-        print("qonnx output differs from the model: the graphs are not equivalent")
-        return 1
+        raise SystemExit("qonnx output differs from the model: the graphs are not equivalent")
+    return {"model": len(x) / t_model, "onnxruntime": len(x) / t_ort, "qonnx": nq / t_q}
 
-    rates = {"model": args.images / t_model, "onnxruntime": args.images / t_ort,
-             "qonnx": nq / t_q}
-    res = {"images": args.images, "qonnx_images": nq, "images_per_s": rates,
-           "model_vs_onnxruntime": rates["model"] / rates["onnxruntime"],
-           "model_vs_qonnx": rates["model"] / rates["qonnx"]}
-    print(f"CNV-w1a1-shaped stack, {args.images} images (qonnx: {nq}), best of {args.repeat}")
-    for k, v in rates.items():
-        print(f"  {k:12s} {v:10.1f} images/s")
-    print(f"  model / onnxruntime = {res['model_vs_onnxruntime']:.2f}x (target >= 1.0x)")
-    print(f"  model / qonnx       = {res['model_vs_qonnx']:.0f}x (target >= 50x)")
+
+def _spread(values: list[float]) -> str:
+    return f"min {min(values):.2f} / median {float(np.median(values)):.2f} / max {max(values):.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--images", type=int, default=200)
+    ap.add_argument("--qonnx-images", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=1, help="repeat the whole comparison")
+    ap.add_argument("--json", help="write the results to this file")
+    args = ap.parse_args(argv)
+    feats = cpu_features()
+    print(f"CPU: {feats['model']}, {feats['cores']} cores, VNNI: {feats['vnni']}; SIMD: "
+          f"{' '.join(feats['simd'])}")  # type: ignore[arg-type]
+    layers = build()
+    x = np.random.default_rng(1).integers(0, 256, (args.images, 32, 32, 3))
+    t0 = time.perf_counter()
+    trace: list[str] = []
+    run_model(layers, x, trace)  # first call: path calibration (cached per machine)
+    print(f"matmul paths (first run incl. calibration {time.perf_counter() - t0:.2f} s):")
+    for line in trace:
+        print(f"  {line}")
+    runs = [compare(layers, x, args.qonnx_images, args.repeat) for _ in range(args.runs)]
+    ratios = {"model_vs_onnxruntime": [r["model"] / r["onnxruntime"] for r in runs],
+              "model_vs_qonnx": [r["model"] / r["qonnx"] for r in runs]}
+    print(f"CNV-w1a1-shaped stack, {args.images} images (qonnx: {args.qonnx_images}), best of "
+          f"{args.repeat}, {args.runs} run(s)")
+    for i, r in enumerate(runs):
+        print(f"  run {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in r.items()) +
+              " images/s")
+    print(f"  model / onnxruntime: {_spread(ratios['model_vs_onnxruntime'])} (target >= 3x)")
+    print(f"  model / qonnx:       {_spread(ratios['model_vs_qonnx'])} (target >= 100x)")
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump(res, fh, indent=2)
+            json.dump({"images": args.images, "qonnx_images": args.qonnx_images, "cpu": feats,
+                       "paths": trace, "runs": runs, **ratios}, fh, indent=2)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Stitched-pipeline benchmarks (issue 7).
 
     python bench/bench_pipeline.py p2 [--frames 3]        model vs native on stitched CNV-w1a1
+    python bench/bench_pipeline.py p2 --net resnet8:w4a4  the same on ResNet-8 (a graph)
     python bench/bench_pipeline.py p3 [--net tfc] [--frames 20]   native vs cocotb (cycles/s)
     python bench/bench_pipeline.py bulk [--frames 100] [--shards 2]  CNV frames through native
                                                           on 2 cores (extrapolated to 10,000)
@@ -40,7 +41,8 @@ def _design(net: str) -> Any:
 
         ex = Path(__file__).resolve().parent.parent / "examples"
         return load(ex / "tfc_w2a2_digits.onnx", ex / "tfc_folding.json")
-    return zoo_design(net, "w1a1")
+    name, _, variant = net.partition(":")  # e.g. "resnet8:w4a4"
+    return zoo_design(name, variant or "w1a1")
 
 
 def _inputs(design: Any, n: int, seed: int = 0) -> np.ndarray:
@@ -62,24 +64,24 @@ def p2(args: argparse.Namespace) -> None:
     st = stitch(d)
     x = _inputs(d, args.frames)
     t0 = time.perf_counter()
-    simulate_pipeline(st.stages(1))  # loads numba and the compiled kernel (once per process)
+    st.simulate(1)  # loads numba and the compiled kernel (once per process)
     t_load = time.perf_counter() - t0
     times = []
     for _ in range(5):
         tr = None  # free the previous traces first, as a regression run does between calls
         t0 = time.perf_counter()
-        tr = simulate_pipeline(st.stages(args.frames))
+        tr = st.simulate(args.frames)  # the graph engine (chains and residual nets alike)
         times.append(time.perf_counter() - t0)
     t_model = float(np.median(times))
     print(f"  model calls: {', '.join(f'{t:.3f}' for t in times)} s")
     run = _native(st, x, args)
-    same = np.array_equal(tr[-1].transfer, run.transfer)
+    same = np.array_equal(tr.transfer, run.transfer)
     exact = np.array_equal(st.unpack_output(run.words), d(x))
     print(f"P2 {args.net} stitched ({len(st.nodes)} nodes), {args.frames} frames: model "
           f"{t_model:.3f} s (median of 5; first call in the process +{t_load:.2f} s to load "
           f"numba and the cached kernel), native {run.sim_seconds:.3f} s ({run.cycles} cycles, "
           f"{run.cycles / run.sim_seconds / 1e6:.3f} M cycles/s): model "
-          f"{run.sim_seconds / t_model:.1f}x faster; model cycles {tr[-1].cycles}, transfer "
+          f"{run.sim_seconds / t_model:.1f}x faster; model cycles {tr.cycles}, transfer "
           f"cycles equal: {same}; outputs bit-exact: {exact}")
 
 

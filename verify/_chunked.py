@@ -25,7 +25,7 @@ from .runner import VerifyResult, run_levels
 
 __all__ = ["CHUNK", "run_chunked"]
 
-CHUNK = 4096  # inputs per chunk: the tfc example at 784 INT64 inputs is ~26 MB a chunk
+CHUNK = 2048  # inputs per chunk: the tfc example at 784 INT64 inputs is ~13 MB a chunk
 
 _EMPTY = np.zeros((0,), dtype=np.int64)
 
@@ -58,10 +58,11 @@ def _shift(result: VerifyResult, design: Any, samples: int) -> None:
     layers = {la.name: la for la in design.layers}
     for k, m in enumerate(result.mismatches):
         layer = layers.get(m.layer)
-        if layer is None or m.frame is None or m.word is None:
+        out_words = getattr(getattr(layer, "block", None), "out_words", None)
+        if layer is None or out_words is None or m.frame is None or m.word is None:
             continue
         frames = int(np.prod(layer.out_shape)) // int(np.prod(layer.block.out_frame_shape))
-        words = int(layer.block.out_words) * frames  # output words per input sample
+        words = int(out_words) * frames  # output words per input sample
         result.mismatches[k] = dataclasses.replace(m, frame=m.frame + samples * frames,
                                                    word=m.word + samples * words)
 

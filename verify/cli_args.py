@@ -12,7 +12,7 @@ from typing import Optional
 
 from qsim.errors import UsageError
 
-__all__ = ["input_file", "levels_arg", "nonneg_int", "output_dir", "output_file",
+__all__ = ["input_dir", "input_file", "levels_arg", "nonneg_int", "output_dir", "output_file",
            "positive_int"]
 
 
@@ -49,6 +49,16 @@ def input_file(path: Optional[str], flag: str) -> None:
         raise UsageError(f"{flag} {path!r} is not readable")
 
 
+def input_dir(path: str, flag: str) -> Path:
+    """``path`` (given as ``flag``) must be an existing directory."""
+    p = Path(path)
+    if not path or not p.exists():
+        raise UsageError(f"{flag} {path!r} does not exist")
+    if not p.is_dir():
+        raise UsageError(f"{flag} {path!r} is not a directory")
+    return p
+
+
 def _probe(d: Path, flag: str, path: str) -> None:
     """Create and remove a file in ``d``: the one test of writability that does not lie."""
     try:
@@ -62,6 +72,8 @@ def _probe(d: Path, flag: str, path: str) -> None:
 
 def output_dir(path: str, flag: str) -> Path:
     """``path`` (given as ``flag``) as a directory that exists (created) and is writable."""
+    if not path:
+        raise UsageError(f"{flag} {path!r} is empty; give a directory")
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise UsageError(f"{flag} {path!r} exists and is not a directory")
@@ -76,7 +88,7 @@ def output_dir(path: str, flag: str) -> Path:
 def output_file(path: str, flag: str) -> Path:
     """``path`` (given as ``flag``) as a file that can be written (its folder is created)."""
     p = Path(path)
-    if p.is_dir() or path.endswith(os.sep):
+    if not path or p.is_dir() or path.endswith(os.sep):
         raise UsageError(f"{flag} {path!r} is a directory; give a file name")
     output_dir(str(p.parent), f"{flag} folder of")
     if p.exists() and not os.access(p, os.W_OK):

@@ -70,15 +70,18 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(console: Any, design: Any, sizing: Any, x: Any, args: argparse.Namespace) -> bool:
     """Print the periods before/after (and the native rtlsim check); False if it differs."""
-    from qsim.pipeline.fifo_sizing import chain_cycles
+    from qsim.pipeline.fifo_sizing import DEADLOCK_CYCLES, chain_cycles
     from qsim.rtlsim.native_run import check_native
 
     console.print(sizing.summary())
     n = max(args.samples, 4)
     for label, depths in (("as given", list(design.link_fifo_depths)),
                           ("sized", list(sizing.depths))):
-        console.print(f"  {label}: {chain_cycles(design, depths, n, 'period')} cycles per "
-                      f"sample in steady state ({n} samples)")
+        period = chain_cycles(design, depths, n, "period")
+        console.print(f"  {label}: " + ("deadlocks (a fork/join shortcut FIFO is too shallow)"
+                                         if period == DEADLOCK_CYCLES else
+                                         f"{period} cycles per sample in steady state ({n} "
+                                         f"samples)"))
     if not args.check_rtl:
         return True
     base, sized = check_native(design, sizing, x, assertions=False)

@@ -11,7 +11,7 @@ import numpy as np
 
 from qsim.errors import QsimError, UsageError
 
-from .cli_args import levels_arg, nonneg_int, output_dir, positive_int
+from .cli_args import input_dir, levels_arg, nonneg_int, output_dir, positive_int
 from .levels import available_levels
 
 __all__ = ["add_parser", "run"]
@@ -51,8 +51,7 @@ def load_failure(d: Path) -> tuple[Any, np.ndarray, Optional[np.ndarray]]:
     folder and file for anything missing or malformed."""
     from .fuzz import load_block
 
-    if not d.is_dir():
-        raise UsageError(f"--replay {str(d)!r} is not a failure folder (no such directory)")
+    input_dir(str(d), "--replay")
     try:
         cfg = load_block(d / "config.json")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, QsimError) as exc:

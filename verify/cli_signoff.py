@@ -9,7 +9,7 @@ from typing import Any
 
 from qsim.errors import QsimError
 
-from .cli_args import input_file, nonneg_int, output_dir, positive_int
+from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
 
 __all__ = ["add_parsers"]
 
@@ -35,14 +35,23 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("model")
     b.add_argument("--folding", required=True)
     b.add_argument("--signoff", required=True, metavar="DIR")
-    _fit_args(b)
+    b.add_argument("--out", metavar="PKG",
+                   help="write the board package (hw/, driver/, vectors.npz) into PKG")
+    b.add_argument("--fclk", type=float, default=100.0, help="FCLK0 in MHz (default 100)")
+    b.add_argument("--board", default="pynq-z2",
+                   help="target board (pynq-z2); also the budget of the fit check")
+    _headroom_arg(b)
     b.set_defaults(func=run_bitstream)
 
 
 def _fit_args(p: Any) -> None:
     p.add_argument("--board", default="pynq-z2", help="board budget of the fit check")
+    _headroom_arg(p)
+
+
+def _headroom_arg(p: Any) -> None:
     p.add_argument("--headroom", type=float, default=0.1,
-                   help="fraction of each resource kept free (default 0.1)")
+                   help="fit check: fraction of each resource kept free (default 0.1)")
 
 
 def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]:
@@ -113,18 +122,7 @@ def run_signoff(args: argparse.Namespace) -> int:
     meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True,
             "resources": fit.get("fit")}
     write_reports(result, out / "report", meta)
-    skipped = [f"{k}: {v}" for k, v in result.skipped.items()]
-    checks += [
-        {"name": "all levels ran", "pass": not skipped, "detail": "; ".join(skipped)},
-        {"name": "all levels agree bit-exactly at every layer", "pass": not any(
-            c["kind"] == "values" and not c["pass"] for c in result.checks) and not any(
-            m.reason != "cycle" and m.level != "rtlsim" for m in result.mismatches)},
-        {"name": "rtlsim cycle-exact and protocol-clean under the backpressure sweep",
-         "pass": "rtlsim" in result.levels and not any(
-             m.level == "rtlsim" for m in result.mismatches)},
-        {"name": "verification passed", "pass": result.passed},
-        fit,
-    ]
+    checks += _summary_checks(result) + [fit]
     files += [out / "report" / "report.json", out / "report" / "report.html"]
     manifest = write_manifest(out, args.model, args.folding, checks, files)
     for c in checks:
@@ -133,7 +131,25 @@ def run_signoff(args: argparse.Namespace) -> int:
                                                 not c["pass"] else ""))
     verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
     console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+    if result.errors:  # a crashed level: exit 3, as for `qsim verify`
+        console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
+        return 3
     return 0 if manifest["pass"] else 1
+
+
+def _summary_checks(result: Any) -> list[dict[str, Any]]:
+    """The four checklist items judged on the verification result."""
+    skipped = [f"{k}: {v}" for k, v in result.skipped.items()] + list(result.errors.values())
+    return [
+        {"name": "all levels ran", "pass": not skipped, "detail": "; ".join(skipped)},
+        {"name": "all levels agree bit-exactly at every layer", "pass": not any(
+            c["kind"] == "values" and not c["pass"] for c in result.checks) and not any(
+            m.reason != "cycle" and m.level != "rtlsim" for m in result.mismatches)},
+        {"name": "rtlsim cycle-exact and protocol-clean under the backpressure sweep",
+         "pass": "rtlsim" in result.levels and not any(
+             m.level == "rtlsim" for m in result.mismatches)},
+        {"name": "verification passed", "pass": result.passed},
+    ]
 
 
 def run_bitstream(args: argparse.Namespace) -> int:
@@ -145,13 +161,22 @@ def run_bitstream(args: argparse.Namespace) -> int:
     console = Console(stderr=True, soft_wrap=True)
     input_file(args.model, "model")
     input_file(args.folding, "--folding")
+    input_dir(args.signoff, "--signoff")
     design, _ = load_design(args.model, args.folding, None, 1, 0)
     fit = fit_check(design, args.board, args.headroom)
     if not fit["pass"]:  # a design that does not fit never gets to a bitstream
         console.print(f"[red]refused:[/red] {fit['detail']}")
         return 1
     # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
-    require_signoff(args.model, args.folding, Path(args.signoff))
+    manifest = require_signoff(args.model, args.folding, Path(args.signoff))
+    if args.out is not None:
+        from qsim.board.package import write_package
+
+        pkg = write_package(args.model, args.folding, Path(args.signoff), Path(args.out),
+                            args.fclk, args.board, manifest)
+        console.print(f"sign-off manifest OK; board package written to {pkg} (build the "
+                      f"bitstream there with `sh hw/build.sh` where Vivado is installed)")
+        return 0
     if shutil.which("vivado") is None:
         console.print("sign-off manifest OK; Vivado is not installed on this machine, so the "
                       "bitstream itself cannot be built here (run this command where "

@@ -78,22 +78,13 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
     """(N, a function yielding the integer inputs in chunks of at most ``chunk``), from a
     .npy file (memory-mapped) or random over idt from ``seed``; each call of the function
     yields the same chunks. The values are checked as each chunk is made."""
-    shape = tuple(design.input_shape)
-    first = design.layers[0]
     if inputs is not None:
         x = _open_inputs(design, inputs)
-
-        def from_file() -> Iterator[np.ndarray]:
-            for i in range(0, x.shape[0], chunk):
-                part = np.asarray(x[i:i + chunk])
-                first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
-                yield part.astype(np.int64)
-
-        return int(x.shape[0]), from_file
+        return int(x.shape[0]), lambda: _file_chunks(design, x, inputs, chunk)
     n = 8 if random is None else random
     if n < 1:
         raise StreamError(f"--random {n!r} must be at least 1")
-    dt = design.idt
+    shape, dt = tuple(design.input_shape), design.idt
 
     def from_seed() -> Iterator[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -105,6 +96,23 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
                 yield rng.integers(int(dt.min()), int(dt.max()) + 1, size)
 
     return n, from_seed
+
+
+def _file_chunks(design: Any, x: np.ndarray, inputs: str, chunk: int) -> Iterator[np.ndarray]:
+    """The memory-mapped ``x`` in int64 chunks, each checked against the first layer."""
+    first = design.layers[0]
+    for i in range(0, x.shape[0], chunk):
+        part = np.asarray(x[i:i + chunk])
+        if part.dtype.kind in "fc" and not bool(np.all(np.isfinite(part))):
+            at = tuple(int(v) for v in np.argwhere(~np.isfinite(part))[0])
+            raise StreamError(f"--inputs {inputs!r}: input {i + at[0]} holds "
+                              f"{complex(part[at]).real!r} at index {at!r}; inputs are integers")
+        try:
+            first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
+        except StreamError as exc:
+            raise StreamError(f"--inputs {inputs!r}, inputs {i}..{i + len(part) - 1}: "
+                              f"{exc}") from None
+        yield part.astype(np.int64)
 
 
 def load_inputs(design: Any, inputs: Optional[str], random: Optional[int],

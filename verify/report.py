@@ -21,7 +21,6 @@ from .runner import VerifyResult
 __all__ = ["clear_reports", "layer_table", "write_json_atomic", "write_reports",
            "write_text_atomic"]
 
-REPORT_FILES = ("report.json", "report.html")
 
 
 def layer_table(design: Any) -> list[dict[str, Any]]:
@@ -86,10 +85,19 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def clear_reports(out_dir: Path) -> None:
-    """Remove the previous run's reports from ``out_dir`` at the start of a run, so that the
-    directory never shows an old verdict for a run that was killed, nor mixes two runs."""
-    for name in REPORT_FILES:
-        (Path(out_dir) / name).unlink(missing_ok=True)
+    """Retire the previous run's reports at the start of a run: report.json (the verdict,
+    written last by a run) is removed, then report.html is replaced by a "no verdict" page.
+    A kill at any point leaves report.json only beside the report.html of its own run."""
+    out_dir = Path(out_dir)
+    (out_dir / "report.json").unlink(missing_ok=True)  # first: the verdict, written last
+    if (out_dir / "report.html").exists():
+        write_text_atomic(out_dir / "report.html", _UNFINISHED)
+
+
+_UNFINISHED = ("<!doctype html><html><head><meta charset='utf-8'><title>qsim verify: no "
+               "verdict</title></head><body><h1>qsim verify</h1><p>A run into this directory "
+               "started and has not finished (or was interrupted): there is no verdict. The "
+               "previous report was removed.</p></body></html>")
 
 
 def _default(o: Any) -> Any:

@@ -122,9 +122,6 @@ def require_signoff(model: str, folding: Optional[str], out_dir: Path) -> dict[s
                            f"{data.get('folding')!r}")
     for rel, digest in data["files"].items():
         f = Path(out_dir) / rel
-        if Path(rel).is_absolute() or ".." in Path(rel).parts:
-            raise SignoffError(f"sign-off manifest {str(path)!r} names file {rel!r} outside "
-                               f"its directory")
         if not f.is_file() or sha256_file(f) != digest:
             raise SignoffError(f"signed-off file {str(f)!r} is missing or changed since "
                                f"sign-off")
@@ -158,6 +155,10 @@ def _check_complete(data: dict[str, Any], path: Path) -> None:
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise SignoffError(f"sign-off manifest {str(path)!r}: 'files' must map file -> "
                            f"SHA-256, got {files!r}")
+    outside = [f for f in files if Path(f).is_absolute() or ".." in Path(f).parts]
+    if outside:
+        raise SignoffError(f"sign-off manifest {str(path)!r} names file(s) {outside!r} "
+                           f"outside its directory")
     absent = [f for f in REQUIRED_FILES if f not in files]
     if absent or not any(f.startswith("rtl/") for f in files):
         raise SignoffError(f"sign-off manifest {str(path)!r} does not bind file(s) "

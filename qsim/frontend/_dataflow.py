@@ -1,6 +1,12 @@
 """FINN dataflow graph import: MVAU / MatrixVectorActivation, Thresholding,
-ConvolutionInputGenerator, StreamingMaxPool and LabelSelect nodes (domain
-``finn.custom_op.fpgadataflow``, FINN attribute names) to a Design.
+ConvolutionInputGenerator, StreamingMaxPool, LabelSelect, FMPadding, DuplicateStreams,
+AddStreams and GlobalAccPool nodes (domain ``finn.custom_op.fpgadataflow``, FINN v0.10
+attribute names; ``_Batch``/``_hls``/``_rtl`` variants) to a Design.
+
+The graph may fork and join: a DuplicateStreams node has one output tensor per reader, an
+AddStreams node reads two streams (port order = input order). Every other stream tensor has
+exactly one reader; a tensor read by nobody (other than the graph output) is a branch that
+never rejoins and is refused, as is a cycle.
 
 Weights (MW, MH) and thresholds (MH or C, S) come from the initializers named by the node's
 second and third inputs. A FINN XNOR MVAU (``binaryXnorMode=1``) carries BINARY {0, 1} inputs
@@ -16,9 +22,19 @@ import numpy as np
 import onnx
 
 from qsim.errors import ModelImportError, QsimError
-from qsim.frontend._graph import Graph, node_label
+from qsim.frontend._graph import Graph, node_label, topo_order
 from qsim.frontend.design import Design, Layer
-from qsim.models import MVTU, LabelSelect, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 
 __all__ = ["import_dataflow"]
 
@@ -100,14 +116,63 @@ def _labelselect(g: Graph, node: onnx.NodeProto) -> Any:
                        odt=_get(g, node, "outputDataType", None) or None, name=node.name)
 
 
+def _strs(v: Any) -> list[str]:
+    return [x.decode() if isinstance(x, bytes) else str(x) for x in v]
+
+
+def _fmpadding(g: Graph, node: onnx.NodeProto) -> Any:
+    img = _get(g, node, "ImgDim")
+    pad = _get(g, node, "Padding")
+    pad = [pad] if isinstance(pad, int) else list(pad)
+    if len(pad) != 4:
+        raise ModelImportError(f"{node_label(node)}: Padding={pad!r}; qsim reads FINN's "
+                               f"per-side form [top, left, bottom, right]")
+    return FMPadding(ifm_dim=img if isinstance(img, int) else list(img),
+                     channels=int(_get(g, node, "NumChannels")), padding=tuple(pad),
+                     simd=int(_get(g, node, "SIMD", 1)), idt=_get(g, node, "inputDataType"),
+                     name=node.name)
+
+
+def _duplicate(g: Graph, node: onnx.NodeProto) -> Any:
+    n = int(_get(g, node, "NumOutputStreams", len(node.output)))
+    if n != len(node.output):
+        raise ModelImportError(f"{node_label(node)}: NumOutputStreams={n} but the node has "
+                               f"{len(node.output)} outputs {list(node.output)!r}")
+    return DuplicateStreams(channels=int(_get(g, node, "NumChannels")),
+                            pe=int(_get(g, node, "PE", 1)), idt=_get(g, node, "inputDataType"),
+                            n_outputs=n, name=node.name)
+
+
+def _addstreams(g: Graph, node: onnx.NodeProto) -> Any:
+    dts = g.attr(node, "inputDataTypes", None)
+    dts = _strs(dts) if dts is not None else [_get(g, node, "inputDataType")] * 2
+    if len(dts) != 2:
+        raise ModelImportError(f"{node_label(node)}: inputDataTypes={dts!r} must name 2 types")
+    return AddStreams(channels=int(_get(g, node, "NumChannels")), pe=int(_get(g, node, "PE", 1)),
+                      idt=dts[0], idt1=dts[1], name=node.name)
+
+
+def _globalaccpool(g: Graph, node: onnx.NodeProto) -> Any:
+    niv = [int(d) for d in _get(g, node, "numInputVectors")]
+    if len(niv) != 3:
+        raise ModelImportError(f"{node_label(node)}: numInputVectors={niv!r} must be [N, H, W]")
+    return GlobalAccPool(ifm_dim=(niv[1], niv[2]), channels=int(_get(g, node, "NumChannels")),
+                         pe=int(_get(g, node, "PE", 1)), idt=_get(g, node, "inputDataType"),
+                         name=node.name)
+
+
 _BUILDERS: dict[str, Callable[[Graph, onnx.NodeProto], Any]] = {
     "MVAU": _mvau, "Thresholding": _thresholding, "ConvolutionInputGenerator": _swg,
-    "StreamingMaxPool": _maxpool, "LabelSelect": _labelselect}
+    "StreamingMaxPool": _maxpool, "LabelSelect": _labelselect, "FMPadding": _fmpadding,
+    "DuplicateStreams": _duplicate, "AddStreams": _addstreams, "GlobalAccPool": _globalaccpool}
 
 
 def _in_shape(g: Graph, node: onnx.NodeProto, blk: Any, prev: tuple[int, ...]) -> tuple[int, ...]:
-    """Per-sample input shape: the tensor's inferred shape, else numInputVectors + frame."""
+    """Per-sample input shape: an image frame as is, the tensor's inferred shape, else
+    numInputVectors + frame."""
     frame = tuple(blk.in_frame_shape)
+    if len(frame) == 3:  # FMPadding, GlobalAccPool: the frame is the whole (H, W, C) image
+        return frame
     niv = g.attr(node, "numInputVectors", None)
     if niv is not None:
         return (*[int(d) for d in list(niv)[1:]], *frame)
@@ -120,46 +185,96 @@ def _in_shape(g: Graph, node: onnx.NodeProto, blk: Any, prev: tuple[int, ...]) -
     return frame
 
 
+def _ordered(graph: Graph, out: str, model_name: str) -> list[onnx.NodeProto]:
+    """The nodes the output depends on, in topological order (the output's producer last);
+    a node whose output never reaches the graph output is a branch that never rejoins."""
+    need: set[int] = set()
+    stack = [out]
+    while stack:
+        n = graph.producer.get(stack.pop())
+        if n is not None and id(n) not in need:
+            need.add(id(n))
+            stack.extend(n.input)
+    order = topo_order(graph.nodes, model_name)
+    dead = [n.name for n in order if id(n) not in need and n.op_type != "Constant"]
+    if dead:
+        raise ModelImportError(f"model {model_name!r}: nodes {dead!r} never reach the graph "
+                               f"output {out!r}: a branch that never rejoins")
+    return [n for n in order if id(n) in need and n.op_type != "Constant"]
+
+
+def _check_fanout(graph: Graph, inp: str, out: str) -> None:
+    """Every stream tensor (the graph input included) has exactly one reader, the graph
+    output none: a fork needs a DuplicateStreams node, one output tensor per reader."""
+    streams = [(f"graph input {inp!r}", inp)] + [
+        (node_label(n), t) for n in graph.nodes if n.op_type != "Constant" for t in n.output]
+    for what, t in streams:
+        readers = [r.name for r in graph.consumers.get(t, [])]
+        if len(readers) > 1:
+            raise ModelImportError(f"{what}: its output {t!r} feeds {readers!r}; a stream has "
+                                   f"one reader: fork it with a DuplicateStreams node")
+        if not readers and t != out:
+            raise ModelImportError(f"{what}: its output {t!r} is read by no node and is not "
+                                   f"the graph output: a branch that never rejoins")
+
+
+def _build(graph: Graph, node: onnx.NodeProto) -> Any:
+    op = _op(node)
+    if op not in _BUILDERS:
+        raise ModelImportError(f"{node_label(node)}: FINN op {node.op_type!r} is not "
+                               f"supported (qsim maps {sorted(_BUILDERS)!r}; VVAU and "
+                               f"Concat have no qsim block)")
+    try:
+        return _BUILDERS[op](graph, node)
+    except QsimError:
+        raise
+    except (ValueError, IndexError, KeyError, TypeError) as exc:
+        raise ModelImportError(f"{node_label(node)}: cannot import it: "
+                               f"{type(exc).__name__}: {exc}") from exc
+
+
 def import_dataflow(graph: Graph, model_name: str) -> Design:
     """Import a FINN dataflow graph (see module docstring)."""
     g = graph.model.graph
     inputs = [i for i in g.input if i.name not in graph.inits]
-    if len(inputs) != 1:
-        raise ModelImportError(f"model {model_name!r}: a dataflow graph needs one input")
+    if len(inputs) != 1 or len(g.output) != 1:
+        raise ModelImportError(f"model {model_name!r}: a dataflow graph needs one input and one "
+                               f"output, got {[i.name for i in inputs]!r}, "
+                               f"{[o.name for o in g.output]!r}")
     shape = graph.shape(inputs[0].name)
     if shape is None:
         raise ModelImportError(f"model {model_name!r}: graph input {inputs[0].name!r} has no "
                                f"static shape")
-    cur, prev_shape = inputs[0].name, tuple(shape[1:])
+    out = g.output[0].name
+    _check_fanout(graph, inputs[0].name, out)
+    made_by = {inputs[0].name: "input"}  # stream tensor -> the layer producing it
+    shapes = {inputs[0].name: tuple(shape[1:])}
     layers: list[Layer] = []
-    for node in graph.nodes:
-        if node.op_type == "Constant":
+    for node in _ordered(graph, out, model_name):
+        acts = [t for t in node.input if t and t not in graph.inits]
+        unknown = [t for t in acts if t not in made_by]
+        if unknown:
+            raise ModelImportError(f"{node_label(node)}: reads {unknown!r}, which neither the "
+                                   f"graph input nor a dataflow node produces")
+        if _op(node) in _GLUE:
+            made_by[node.output[0]], shapes[node.output[0]] = made_by[acts[0]], shapes[acts[0]]
             continue
-        if not node.input or node.input[0] != cur:
-            raise ModelImportError(f"{node_label(node)}: does not consume {cur!r}; qsim imports "
-                                   f"a single chain of dataflow nodes in graph order")
-        op = _op(node)
-        cur = node.output[0]
-        if op in _GLUE:
-            continue
-        if op not in _BUILDERS:
-            raise ModelImportError(f"{node_label(node)}: FINN op {node.op_type!r} is not "
-                                   f"supported (qsim maps {sorted(_BUILDERS)!r}; padding and "
-                                   f"VVAU have no qsim block)")
-        try:
-            blk = _BUILDERS[op](graph, node)
-        except QsimError:
-            raise
-        except (ValueError, IndexError, KeyError, TypeError) as exc:
-            raise ModelImportError(f"{node_label(node)}: cannot import it: "
-                                   f"{type(exc).__name__}: {exc}") from exc
-        in_shape = _in_shape(graph, node, blk, prev_shape)
-        layers.append(Layer(name=node.name, block=blk, in_shape=in_shape))
-        prev_shape = layers[-1].out_shape
+        blk = _build(graph, node)
+        if len(acts) != blk.in_ports:
+            raise ModelImportError(f"{node_label(node)}: reads {len(acts)} streams {acts!r}; a "
+                                   f"{type(blk).__name__} has {blk.in_ports}")
+        if len({int(np.prod(shapes[t])) for t in acts}) > 1:
+            raise ModelImportError(f"{node_label(node)}: its inputs differ in shape: "
+                                   f"{ {made_by[t]: shapes[t] for t in acts}!r}")
+        layer = Layer(name=node.name, block=blk, in_shape=_in_shape(graph, node, blk,
+                                                                    shapes[acts[0]]),
+                      inputs=tuple(made_by[t] for t in acts))
+        layers.append(layer)
+        for t in node.output:
+            made_by[t], shapes[t] = node.name, layer.out_shape
     if not layers:
         raise ModelImportError(f"model {model_name!r}: no dataflow layer found")
     idt = layers[0].block.idt
     first = layers[0].in_shape
     in_shape = tuple(shape[1:]) if int(np.prod(shape[1:])) == int(np.prod(first)) else first
     return Design(layers=tuple(layers), input_shape=in_shape, idt=idt, name=model_name)
-

@@ -4,7 +4,9 @@ This is the "standard-ONNX equivalent" of a dataflow design (DESIGN.md section 6
 SlidingWindow -> ``Im2Col``; MVTU -> ``MatMul`` (``XnorPopcountMatMul`` for BINARY XNOR mode;
 ``MatMul`` + ``Add(MW)`` + ``Mul(0.5)`` for BIPOLAR XNOR mode) + ``MultiThreshold``;
 Thresholding -> ``MultiThreshold``; MaxPool -> ``MaxPoolNHWC``; LabelSelect -> ``TopK``;
-reshapes between layers -> ``Reshape``. All tensors are channels last; integer weights and
+FMPadding -> ``Pad`` (constant 0); DuplicateStreams -> the same tensor read by several nodes;
+AddStreams -> ``Add``; GlobalAccPool -> ``ReduceSum`` over H, W; reshapes between layers ->
+``Reshape``. All tensors are channels last; integer weights and
 thresholds are float initializers (exact below 2**24) with qonnx datatype annotations.
 """
 
@@ -19,10 +21,19 @@ from qonnx.core.datatype import DataType
 from qonnx.core.modelwrapper import ModelWrapper
 
 from qsim.frontend.design import Design, Layer
-from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
+from qsim.models import (
+    MVTU,
+    AddStreams,
+    DuplicateStreams,
+    FMPadding,
+    GlobalAccPool,
+    MaxPool,
+    SlidingWindow,
+    Thresholding,
+)
 from qsim.models._dtypes import BINARY, BIPOLAR, name
 
-__all__ = ["to_dataflow_onnx", "to_streamlined_onnx"]
+__all__ = ["layer_inputs", "to_dataflow_onnx", "to_streamlined_onnx"]
 
 QONNX = "qonnx.custom_op.general"
 
@@ -91,8 +102,32 @@ def _mvtu(b: _Builder, x: str, layer: Layer, blk: MVTU) -> str:
     return _multithreshold(b, y, layer, blk.thresholds, blk.odt, int(blk.act_val))
 
 
-def _layer(b: _Builder, x: str, layer: Layer) -> str:
+def layer_inputs(design: Design) -> dict[str, tuple[str, ...]]:
+    """The producer of each input port of every layer ("input" = the design input)."""
+    return {layer.name: tuple(layer.inputs) for layer in design.layers}
+
+
+def _graph_layer(b: _Builder, xs: list[str], layer: Layer) -> str:
+    """The standard-ONNX form of the graph blocks (FMPadding, DuplicateStreams, AddStreams,
+    GlobalAccPool), channels last."""
     blk = layer.block
+    if isinstance(blk, DuplicateStreams):
+        return xs[0]  # every reader reads the same tensor
+    if isinstance(blk, AddStreams):
+        return b.node("Add", xs, layer.name)[0]
+    if isinstance(blk, FMPadding):
+        t, left, bot, r = blk.padding
+        pads = b.const(layer.name, np.array([0, t, left, 0, 0, bot, r, 0], np.int64), "shape")
+        return b.node("Pad", [xs[0], pads], layer.name, mode="constant")[0]
+    axes = b.const(layer.name, np.array([1, 2], np.int64), "shape")  # (N, H, W, C) -> (N, C)
+    return b.node("ReduceSum", [xs[0], axes], layer.name, keepdims=0)[0]
+
+
+def _layer(b: _Builder, xs: list[str], layer: Layer) -> str:
+    blk = layer.block
+    x = xs[0]
+    if isinstance(blk, (DuplicateStreams, AddStreams, FMPadding, GlobalAccPool)):
+        return _graph_layer(b, xs, layer)
     if isinstance(blk, MVTU):
         return _mvtu(b, x, layer, blk)
     if isinstance(blk, Thresholding):
@@ -113,21 +148,25 @@ def _layer(b: _Builder, x: str, layer: Layer) -> str:
 def to_streamlined_onnx(design: Design, batch: int = 1) -> ModelWrapper:
     """The design as a FINN-style streamlined ONNX model (channels last, batch ``batch``)."""
     b = _Builder()
-    x = "global_in"
-    shape, dt = design.input_shape, design.idt
+    made: dict[str, tuple[str, tuple[int, ...], Any]] = {
+        "input": ("global_in", design.input_shape, design.idt)}  # layer -> (tensor, shape, dt)
     for layer in design.layers:
-        if tuple(layer.in_shape) != tuple(shape):
-            s = b.const(layer.name, np.array([-1, *layer.in_shape], dtype=np.int64), "shape")
-            x = b.node("Reshape", [x, s], layer.name)[0]
-            b.shapes([batch, *layer.in_shape])
-            b.dtypes[x] = dt
-        x = _layer(b, x, layer)
+        xs = []
+        for src in layer_inputs(design)[layer.name]:
+            x, shape, dt = made[src]
+            if tuple(layer.in_shape) != tuple(shape):
+                s = b.const(layer.name, np.array([-1, *layer.in_shape], dtype=np.int64), "shape")
+                x = b.node("Reshape", [x, s], layer.name)[0]
+                b.shapes([batch, *layer.in_shape])
+                b.dtypes[x] = dt
+            xs.append(x)
+        x = _layer(b, xs, layer)
         shape, dt = layer.out_shape, layer.odt
         b.shapes([batch, *shape])
         b.dtypes[x] = dt
+        made[layer.name] = (x, shape, dt)
     last = design.layers[-1].block
-    out_t = TensorProto.INT64 if not isinstance(last, (MVTU, MaxPool, SlidingWindow,
-                                                       Thresholding)) else TensorProto.FLOAT
+    out_t = TensorProto.INT64 if type(last).__name__ == "LabelSelect" else TensorProto.FLOAT
     b.nodes.append(helper.make_node("Identity", [x], ["global_out"], name="output_Identity"))
     graph = helper.make_graph(
         b.nodes, design.name or "design",
@@ -149,9 +188,31 @@ def to_streamlined_onnx(design: Design, batch: int = 1) -> ModelWrapper:
 FINN_DOMAIN = "finn.custom_op.fpgadataflow"
 
 
-def _dataflow_node(layer: Layer, x: str, y: str, b: _Builder) -> onnx.NodeProto:
+def _graph_node(layer: Layer, xs: list[str], ys: list[str], lead: list[int]) -> onnx.NodeProto:
+    """FINN nodes of the graph blocks (FINN v0.10 attribute names)."""
+    blk = layer.block
+    kw: dict[str, Any] = {"name": layer.name, "domain": FINN_DOMAIN, "backend": "fpgadataflow",
+                          "NumChannels": blk.channels, "inputDataType": name(blk.idt)}
+    if isinstance(blk, FMPadding):
+        return helper.make_node("FMPadding", xs, ys, ImgDim=list(blk.ifm_dim),
+                                Padding=list(blk.padding), SIMD=blk.simd, **kw)
+    if isinstance(blk, DuplicateStreams):
+        return helper.make_node("DuplicateStreams", xs, ys, PE=blk.pe,
+                                NumOutputStreams=blk.n_outputs, numInputVectors=lead, **kw)
+    if isinstance(blk, AddStreams):
+        del kw["inputDataType"]
+        return helper.make_node("AddStreams", xs, ys, PE=blk.pe, numInputVectors=lead,
+                                inputDataTypes=[name(blk.idt), name(blk.idt1)], **kw)
+    return helper.make_node("GlobalAccPool", xs, ys, PE=blk.pe,
+                            numInputVectors=[1, *blk.ifm_dim], **kw)
+
+
+def _dataflow_node(layer: Layer, xs: list[str], ys: list[str], b: _Builder) -> onnx.NodeProto:
     blk = layer.block
     lead = [1, *layer.in_shape[: len(layer.in_shape) - len(blk.in_frame_shape)]]
+    if isinstance(blk, (FMPadding, DuplicateStreams, AddStreams, GlobalAccPool)):
+        return _graph_node(layer, xs, ys, lead)
+    x, y = xs[0], ys[0]
     if isinstance(blk, MVTU):
         ins = [x, b.const(layer.name, blk.weights, blk.wdt)]
         if blk.thresholds is not None:
@@ -188,16 +249,21 @@ def _dataflow_node(layer: Layer, x: str, y: str, b: _Builder) -> onnx.NodeProto:
 
 def to_dataflow_onnx(design: Design) -> ModelWrapper:
     """The design as a FINN dataflow graph (MVAU, Thresholding, ConvolutionInputGenerator,
-    StreamingMaxPool, LabelSelect with FINN's attribute names; batch 1, channels last)."""
+    StreamingMaxPool, LabelSelect, FMPadding, DuplicateStreams, AddStreams, GlobalAccPool with
+    FINN's attribute names; batch 1, channels last). A DuplicateStreams gets one output tensor
+    per reader, handed out in layer order."""
     b = _Builder()
-    x = "global_in"
+    outs: dict[str, list[str]] = {"input": ["global_in"]}  # layer -> its unread output tensors
     vis = []
     for i, layer in enumerate(design.layers):
-        y = "global_out" if i == len(design.layers) - 1 else f"{layer.name}_out"
-        b.nodes.append(_dataflow_node(layer, x, y, b))
-        if y != "global_out":
-            vis.append(helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, *layer.out_shape]))
-        x = y
+        n_out = getattr(layer.block, "out_ports", 1)
+        ys = ["global_out"] if i == len(design.layers) - 1 else \
+            [f"{layer.name}_out{k}" if n_out > 1 else f"{layer.name}_out" for k in range(n_out)]
+        xs = [outs[src].pop(0) for src in layer_inputs(design)[layer.name]]
+        b.nodes.append(_dataflow_node(layer, xs, ys, b))
+        vis += [helper.make_tensor_value_info(y, TensorProto.FLOAT, [1, *layer.out_shape])
+                for y in ys if y != "global_out"]
+        outs[layer.name] = ys
     graph = helper.make_graph(
         b.nodes, design.name or "dataflow",
         [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, [1, *design.input_shape])],

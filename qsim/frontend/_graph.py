@@ -17,7 +17,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 from qsim.errors import ModelImportError
 from qsim.models._dtypes import DType
 
-__all__ = ["Graph", "QWeight", "node_label", "quant_dtype"]
+__all__ = ["Graph", "QWeight", "node_label", "quant_dtype", "topo_order"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -34,6 +34,40 @@ def quant_dtype(bits: int, signed: bool, narrow: bool) -> tuple[DType, int, int]
     if signed:
         return DataType[f"INT{bits}"], -(1 << (bits - 1)) + int(narrow), (1 << (bits - 1)) - 1
     return DataType[f"UINT{bits}" if bits > 1 else "BINARY"], 0, (1 << bits) - 1 - int(narrow)
+
+
+def topo_order(nodes: list[onnx.NodeProto], label: str) -> list[onnx.NodeProto]:
+    """The nodes in a topological order (stable: graph order where it is already one);
+    ModelImportError naming the nodes on a cycle."""
+    made_by = {o: i for i, n in enumerate(nodes) for o in n.output if o}
+    deps = [{made_by[t] for t in n.input if t in made_by} for n in nodes]
+    readers: list[list[int]] = [[] for _ in nodes]
+    for i, d in enumerate(deps):
+        for j in d:
+            readers[j].append(i)
+    waiting = [len(d) for d in deps]
+    order: list[int] = []
+    free = [i for i, k in enumerate(waiting) if k == 0]
+    while free:
+        i = free.pop(0)
+        order.append(i)
+        for r in readers[i]:
+            waiting[r] -= 1
+            if waiting[r] == 0:
+                free.append(r)
+        free.sort()
+    if len(order) != len(nodes):
+        on_cycle = {i for i, k in enumerate(waiting) if k > 0}
+        while True:  # drop the nodes after a cycle (no reader left in the set)
+            tail = {i for i in on_cycle if not on_cycle.intersection(readers[i])}
+            if not tail:
+                break
+            on_cycle -= tail
+        stuck = [nodes[i].name or nodes[i].op_type for i in sorted(on_cycle)]
+        raise ModelImportError(f"model {label!r}: the graph has a cycle: nodes {stuck!r} "
+                               f"wait on each other; qsim imports acyclic (feed-forward) "
+                               f"graphs")
+    return [nodes[i] for i in order]
 
 
 @dataclass

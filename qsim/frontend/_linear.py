@@ -11,6 +11,7 @@ import onnx
 from qsim.errors import ModelImportError
 from qsim.frontend._common import no_post, uniform
 from qsim.frontend._graph import QWeight, node_label
+from qsim.frontend._residual import pad_input
 from qsim.frontend._state import Pending, State
 from qsim.models import LabelSelect, MaxPool, SlidingWindow
 from qsim.models._dtypes import BIPOLAR
@@ -48,6 +49,8 @@ def _pend(w: Any, st: State, q: np.ndarray, sw: np.ndarray, wdt: Any, a0: float,
         st.a, st.b = a0 * sw, bias
     st.pending = Pending(name=w._name("MVAU"), weights=q, idt=st.dtype, wdt=wdt,
                          binary_xnor=xnor, in_shape=in_shape)
+    w.pending_src[st.pending.name] = st.producer  # the MVTU reads the current integer base
+    st.producer = st.pending.name
     st.order = None
 
 
@@ -102,20 +105,21 @@ def _conv(w: Any, node: onnx.NodeProto, st: State) -> State:
     if int(g.attr(node, "group", 1)) != 1:
         raise ModelImportError(f"{node_label(node)}: grouped/depthwise convolution (group="
                                f"{g.attr(node, 'group')}) is not supported (qsim has no VVAU)")
-    pads = list(g.attr(node, "pads", [0, 0, 0, 0]))
-    if any(pads) or g.attr(node, "auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
-        raise ModelImportError(f"{node_label(node)}: padding {pads!r} is not supported (qsim "
-                               f"has no padding block); export the conv with padding=0")
+    if g.attr(node, "auto_pad", "NOTSET") not in ("NOTSET", "VALID"):
+        raise ModelImportError(f"{node_label(node)}: auto_pad={g.attr(node, 'auto_pad')!r} is "
+                               f"not supported; export the conv with explicit pads")
     qw = g.qweight(node.input[1], node)  # (OC, IC, KH, KW)
     oc, ic, kh, kw = qw.q.shape
     stride = tuple(g.attr(node, "strides", [1, 1]))
     dil = tuple(g.attr(node, "dilations", [1, 1]))
-    h, wd, c = st.ours
-    if c != ic:
-        raise ModelImportError(f"{node_label(node)}: input has {c} channels, weights {ic}")
+    if st.ours[-1] != ic:
+        raise ModelImportError(f"{node_label(node)}: input has {st.ours[-1]} channels, weights "
+                               f"{ic}")
+    # ONNX pads (top, left, bottom, right) = FINN's FMPadding order
+    h, wd, c = pad_input(w, node, st, list(g.attr(node, "pads", [0, 0, 0, 0])))
     swg = SlidingWindow(ifm_dim=(h, wd), channels=c, kernel=(kh, kw), stride=stride,
                         dilation=dil, idt=st.dtype, name=w._name("ConvolutionInputGenerator"))
-    w._add(swg.name, swg, st.ours)
+    w._add(swg.name, swg, (h, wd, c), st)
     # (OC, IC, KH, KW) -> (KH, KW, IC, OC) -> (KH*KW*IC, OC): rows in the SWG's (kh, kw, c) order
     q = qw.q.transpose(2, 3, 1, 0).reshape(kh * kw * ic, oc)
     sw = _out_scale(node, qw, 0)
@@ -133,19 +137,19 @@ def _im2col(w: Any, node: onnx.NodeProto, st: State) -> State:
     g = w.g
     if st.layout != "NHWC":
         raise ModelImportError(f"{node_label(node)}: Im2Col input must be NHWC, got {st.layout}")
-    if any(g.attr(node, "pad_amount", [0, 0, 0, 0])):
-        raise ModelImportError(f"{node_label(node)}: padding {g.attr(node, 'pad_amount')!r} is "
-                               f"not supported (qsim has no padding block)")
     if int(g.attr(node, "depthwise", 0)):
         raise ModelImportError(f"{node_label(node)}: depthwise Im2Col is not supported (qsim "
                                f"has no VVAU)")
-    h, wd, c = st.ours
+    if float(g.attr(node, "pad_value", 0)) != 0:
+        raise ModelImportError(f"{node_label(node)}: pad_value={g.attr(node, 'pad_value')!r}; "
+                               f"qsim's FMPadding pads zeros")
+    h, wd, c = pad_input(w, node, st, list(g.attr(node, "pad_amount", [0, 0, 0, 0])))
     k = tuple(g.attr(node, "kernel_size"))
     swg = SlidingWindow(ifm_dim=(h, wd), channels=c, kernel=k,
                         stride=tuple(g.attr(node, "stride", [1, 1])),
                         dilation=tuple(g.attr(node, "dilations", [1, 1])), idt=st.dtype,
                         name=w._name("ConvolutionInputGenerator"))
-    in_shape = st.ours
+    in_shape = (h, wd, c)
     kk = swg.k2  # per-channel (C,) -> per im2col column (KK*C,), c innermost
     st.a, st.b = np.tile(st.a, kk), np.tile(st.b, kk)
     st.lo, st.hi = np.tile(st.lo, kk), np.tile(st.hi, kk)

@@ -57,15 +57,19 @@ def _check_finite(model: onnx.ModelProto, label: str) -> None:
     for node in model.graph.node:
         for i in node.input:
             users.setdefault(i, []).append(f"{node.name or '?'} ({node.op_type})")
-    for init in model.graph.initializer:
+    consts = [(init.name, init) for init in model.graph.initializer]
+    for node in model.graph.node:  # Constant nodes hold their tensor in an attribute
+        if node.op_type == "Constant" and node.domain in _STANDARD:
+            consts += [(node.output[0], a.t) for a in node.attribute if a.name == "value"]
+    for tensor, init in consts:
         arr = numpy_helper.to_array(init)
         if arr.dtype.kind != "f" or bool(np.all(np.isfinite(arr))):
             continue
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise ModelImportError(f"model {label!r}: constant {init.name!r} of node(s) "
-                               f"{users.get(init.name, ['(unused)'])!r} holds "
-                               f"{arr[tuple(bad)]!r} at index {tuple(int(i) for i in bad)!r}: "
-                               f"NaN and infinity have no integer meaning")
+        at = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        raise ModelImportError(f"model {label!r}: constant {tensor!r} of node(s) "
+                               f"{users.get(tensor, ['(unused)'])!r} holds "
+                               f"{float(arr[at])!r} at index {at!r}: NaN and infinity have "
+                               f"no integer meaning")
 
 
 def fix_symbolic_batch(model: onnx.ModelProto) -> bool:

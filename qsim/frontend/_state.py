@@ -8,6 +8,7 @@ of monotone element-wise ops (Relu, Clip, affine) not yet absorbed into threshol
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -49,6 +50,14 @@ class State:
     post: list[tuple[str, Any]] = field(default_factory=list)
     pending: Optional[Pending] = None
     order: Optional[IntArray] = None  # NC after a flatten: qsim index -> ONNX index
+    producer: str = "input"  # layer whose output is the integer base (a pending MVTU's name)
+
+    def copy(self) -> "State":
+        """An independent copy (one per branch of a fork); a pending MVTU is not copied."""
+        assert self.pending is None, "flush a pending MVTU before copying its state"
+        return dataclasses.replace(
+            self, lo=self.lo.copy(), hi=self.hi.copy(), a=self.a.copy(), b=self.b.copy(),
+            post=list(self.post), order=None if self.order is None else self.order.copy())
 
     @property
     def channels(self) -> int:

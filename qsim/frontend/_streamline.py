@@ -1,12 +1,13 @@
 """Streamlining importer: a QONNX (Brevitas export) or FINN-style streamlined graph -> Design.
 
-The walk follows the single activation path from the graph input to its output, keeping the
-tensor as ``post(A * b + B)`` over an integer ``b`` (see :mod:`qsim.frontend._state`):
+The walk visits the nodes in topological order, keeping every activation tensor as
+``post(A * b + B)`` over an integer ``b`` (see :mod:`qsim.frontend._state`); forks, joins,
+padding and global pooling: :mod:`qsim.frontend._residual`.
 
 - ``Quant``/``BipolarQuant`` on the float input: the design input quantizer (``idt``,
   ``input_scale``).
 - ``MatMul``/``Gemm`` (quantized weights): a pending MVTU, weights ``q`` and per-output scale
-  folded into ``A``; ``Conv`` (no padding, group 1): SlidingWindow + pending MVTU with weights
+  folded into ``A``; ``Conv`` (group 1): [FMPadding +] SlidingWindow + pending MVTU with weights
   in (kh, kw, c) order; ``Im2Col``: SlidingWindow.
 - ``Add``/``Sub``/``Mul``/``Div`` by a per-channel constant, ``BatchNormalization``: folded into
   ``A``/``B``; ``Relu``/``Clip``: kept in ``post``.
@@ -30,8 +31,9 @@ import onnx
 
 from qsim.errors import ModelImportError, QsimError
 from qsim.frontend._common import acc_range
-from qsim.frontend._graph import Graph, node_label
+from qsim.frontend._graph import Graph, node_label, topo_order
 from qsim.frontend._handlers import HANDLERS as _LAYER_HANDLERS
+from qsim.frontend._residual import HANDLERS_R, fork, join
 from qsim.frontend._state import State
 from qsim.frontend.design import Design, Layer
 from qsim.models import MVTU
@@ -57,6 +59,7 @@ class _Walker:
         self.visited: set[int] = set()  # ids of the nodes on the activation path
         self.input_scale, self.input_bias = 1.0, 0.0
         self.idt: Optional[DType] = None
+        self.pending_src: dict[str, str] = {}  # pending MVTU name -> the layer it reads
 
     # ---- walk -------------------------------------------------------------------------------
     def run(self) -> Design:
@@ -70,12 +73,49 @@ class _Walker:
         st = self._input_state(inputs[0].name)
         in_shape, src_layout = st.ours, "NCHW" if st.layout == "NCHW" else ""
         out_name = g.output[0].name
-        while st.tensor != out_name:
-            node = self._next(st.tensor)
+        ready: dict[str, list[State]] = {}  # tensor -> one State per reading node input
+        final = self._publish(st, ready, out_name)
+        for node in topo_order(self.g.nodes, self.model_name):
+            acts = [i for i in node.input if i in ready]
+            if not acts:
+                continue
             self.visited.add(id(node))
-            st = self._step(node, st)
+            st = self._join_or_step(node, [ready[i].pop(0) for i in acts])
+            final = self._publish(st, ready, out_name) or final
         self._check_all_visited()
-        return self._finish(st, in_shape, src_layout)
+        if final is None:
+            raise ModelImportError(f"model {self.model_name!r}: the graph output {out_name!r} "
+                                   f"is not reached from the input")
+        return self._finish(final, in_shape, src_layout)
+
+    def _join_or_step(self, node: onnx.NodeProto, states: list[State]) -> State:
+        if len(states) == 1:
+            return self._step(node, states[0])
+        if node.op_type == "Add" and len(states) == 2:
+            return join(self, node, states[0], states[1])
+        raise ModelImportError(f"{node_label(node)}: reads the activations "
+                               f"{[s.tensor for s in states]!r}; qsim joins branches only with "
+                               f"an Add of two tensors")
+
+    def _publish(self, st: State, ready: dict[str, list[State]], out_name: str
+                 ) -> Optional[State]:
+        """Hand the State of a new tensor to its readers (a fork for several); returns it if it
+        is the graph output."""
+        readers = self.g.consumers.get(st.tensor, [])
+        if st.tensor == out_name:
+            if readers:
+                raise ModelImportError(f"model {self.model_name!r}: the graph output "
+                                       f"{out_name!r} also feeds {[n.name for n in readers]!r}; "
+                                       f"qsim needs the output to end the graph")
+            return st
+        if not readers:
+            made_by = self.g.producer.get(st.tensor)
+            what = node_label(made_by) if made_by is not None else f"tensor {st.tensor!r}"
+            raise ModelImportError(f"{what}: its output {st.tensor!r} is read by no node and is "
+                                   f"not the graph output {out_name!r}: a branch that never "
+                                   f"rejoins (qsim needs every branch to end in an Add)")
+        ready[st.tensor] = [st] if len(readers) == 1 else fork(self, st, readers)
+        return None
 
     def _input_state(self, tensor: str) -> State:
         shape = self.g.shape(tensor)
@@ -109,7 +149,8 @@ class _Walker:
             return tuple(self.g.attr(n, "perm", [])) != (0, 2, 3, 1)
         if n.op_type == "MultiThreshold":
             return str(self.g.attr(n, "data_layout", "")) == "NHWC"
-        return n.op_type not in ("Conv", "MaxPool", "BatchNormalization")
+        return n.op_type not in ("Conv", "MaxPool", "BatchNormalization", "AveragePool",
+                                 "GlobalAveragePool")
 
     @staticmethod
     def _per_channel(st: State) -> State:
@@ -124,21 +165,12 @@ class _Walker:
     def _range(dt: DType, c: int) -> tuple[Any, Any]:
         return np.full(c, int(dt.min()), np.int64), np.full(c, int(dt.max()), np.int64)
 
-    def _next(self, tensor: str) -> onnx.NodeProto:
-        cons = self.g.consumers.get(tensor, [])
-        if len(cons) != 1:
-            what = "no node consumes it" if not cons else \
-                f"it feeds {len(cons)} nodes {[n.name for n in cons]!r} (branches)"
-            raise ModelImportError(f"model {self.model_name!r}: tensor {tensor!r} is not the "
-                                   f"graph output but {what}; qsim imports single-path "
-                                   f"(sequential) graphs")
-        return cons[0]
-
     def _check_all_visited(self) -> None:
         for n in self.g.nodes:
             if id(n) not in self.visited and not all(self.g.is_const(o) for o in n.output):
-                raise ModelImportError(f"{node_label(n)}: not on the input-to-output path; "
-                                       f"qsim imports single-path graphs")
+                raise ModelImportError(f"{node_label(n)}: not reached from the graph input "
+                                       f"(its inputs {list(n.input)!r} are neither constants "
+                                       f"nor activations)")
 
     def _name(self, kind: str) -> str:
         i = self.counts.get(kind, 0)
@@ -170,14 +202,21 @@ class _Walker:
         return new
 
     # ---- layers -----------------------------------------------------------------------------
-    def _add(self, name_: str, block: Any, in_shape: tuple[int, ...], st: Optional[State] = None,
-             source: str = "") -> None:
+    def _add(self, name_: str, block: Any, in_shape: tuple[int, ...], st: State,
+             source: str = "", inputs: Optional[tuple[str, ...]] = None) -> None:
+        """Append a layer reading ``inputs`` (default: the producer of ``st``'s integer base,
+        or the recorded input of the pending MVTU being emitted); it becomes the producer."""
+        if inputs is None:
+            src = self.pending_src.pop(name_) if st.producer == name_ else st.producer
+            inputs = (src,)
         kw: dict[str, Any] = {}
         # a permuted flatten (order) has no element-wise source tensor to compare against
-        if st is not None and source and st.order is None:
+        if source and st.order is None:
             kw = {"source": source, "scale": st.a.copy(), "bias": st.b.copy(),
                   "source_layout": "NCHW" if st.layout == "NCHW" else ""}
-        self.layers.append(Layer(name=name_, block=block, in_shape=tuple(in_shape), **kw))
+        self.layers.append(Layer(name=name_, block=block, in_shape=tuple(in_shape),
+                                 inputs=inputs, **kw))
+        st.producer = name_
 
     def _flush(self, st: State, source: str = "") -> State:
         """Emit a pending MVTU without activation (its output is the accumulator)."""
@@ -205,6 +244,7 @@ class _Walker:
         scale = float(a[0]) if np.all(a == a[0]) else a.copy()
         bias = float(b[0]) if np.all(b == b[0]) else b.copy()
         # the graph output may follow the last layer through layout ops (Transpose, Reshape)
+        assert self.layers[-1].name == st.producer, "the output layer must come last"
         self.layers[-1] = dataclasses.replace(
             self.layers[-1], source=st.tensor, scale=a.copy(), bias=b.copy(),
             source_layout="NCHW" if st.layout == "NCHW" else "")
@@ -237,8 +277,8 @@ class _Walker:
             return self.g.const(b, node), True
         if b == st.tensor and self.g.is_const(a):
             return self.g.const(a, node), False
-        raise ModelImportError(f"{node_label(node)}: needs one constant operand; qsim does not "
-                               f"support element-wise ops between two activations")
+        raise ModelImportError(f"{node_label(node)}: needs one constant operand; qsim joins two "
+                               f"activations only with an Add of two reached tensors")
 
     def affine(self, st: State, mul: np.ndarray, add: np.ndarray) -> None:
         """y -> mul * y + add, per channel (C,)."""
@@ -359,5 +399,5 @@ _HANDLERS: dict[str, Any] = {
     "Add": _h_elemwise, "Sub": _h_elemwise, "Mul": _h_elemwise, "Div": _h_elemwise,
     "BatchNormalization": _h_batchnorm, "Relu": _h_relu, "Clip": _h_clip,
     "Reshape": _h_reshape, "Flatten": _h_reshape, "Transpose": _h_transpose,
-    **_LAYER_HANDLERS,
+    **_LAYER_HANDLERS, **HANDLERS_R,
 }

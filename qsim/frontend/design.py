@@ -439,8 +439,9 @@ def _load_folding(folding: Union[Mapping[str, Any], str, Path]) -> Mapping[str, 
     else:
         data = folding
     if not isinstance(data, Mapping):
-        raise ConfigError(f"folding config must be a dict of node name -> attributes, got "
-                          f"{type(data).__name__}")
+        where = f" {str(folding)!r}" if isinstance(folding, (str, Path)) else ""
+        raise ConfigError(f"folding config{where} must be a dict of node name -> attributes, "
+                          f"got {type(data).__name__}")
     return data
 
 

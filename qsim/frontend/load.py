@@ -9,7 +9,7 @@ import onnx
 from qonnx.core.modelwrapper import ModelWrapper
 
 from qsim.errors import ModelImportError
-from qsim.frontend._graph import Graph
+from qsim.frontend._graph import Graph, topo_order
 from qsim.frontend._sanity import check_model, fix_symbolic_batch
 from qsim.frontend.design import Design, apply_folding
 
@@ -34,6 +34,7 @@ def open_model(model: ModelLike) -> tuple[ModelWrapper, str]:
         except Exception as exc:
             raise ModelImportError(f"cannot read ONNX model {str(path)!r}: {exc}") from None
         label = path.stem
+    topo_order(list(mw.graph.node), label)  # a cycle is refused before shape inference
     check_model(mw.model, label if isinstance(model, (ModelWrapper, onnx.ModelProto))
                 else str(model))  # versions, standard nodes, finite constants
     fix_symbolic_batch(mw.model)

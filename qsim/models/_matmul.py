@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
 
 from qsim.models._dtypes import IntArray
 
-__all__ = ["exact_matmul", "int8_gemm", "int8_gemm_available", "product_bound"]
+__all__ = ["exact_matmul", "float_gemm", "int8_gemm", "int8_gemm_available", "product_bound"]
 
 _F32_EXACT = 2**24  # every integer of magnitude <= 2**24 is a float32
 _F64_EXACT = 2**53
@@ -69,5 +70,32 @@ def int8_gemm(x8: np.ndarray, w8: Any) -> np.ndarray:
     (the caller checks the bound). ``w8`` is a contiguous torch int8 tensor."""
     import torch
 
-    a = torch.from_numpy(np.ascontiguousarray(x8, dtype=np.int8))
+    with warnings.catch_warnings():  # a read-only input is only read
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        a = torch.from_numpy(np.ascontiguousarray(x8, dtype=np.int8))
     return torch._int_mm(a, w8).numpy()
+
+
+def _torch_float_ok() -> bool:
+    """torch is importable and its float32 matmuls are full precision (no bf16/TF32)."""
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.get_float32_matmul_precision() == "highest")
+
+
+def float_gemm(xf: np.ndarray, wf: np.ndarray) -> np.ndarray:
+    """xf (M, K) @ wf (K, N) in their float dtype. Exact when every partial sum is an integer
+    the float represents (the caller checks the bound): then no summation order rounds.
+
+    torch's GEMM is preferred: its OpenMP pool waits passively, while numpy's OpenBLAS threads
+    spin after each call and, on a 2-core machine, slow the next kernel of another pool by up
+    to ~100 ms under load. numpy serves when torch is absent or its float32 precision is
+    lowered (``torch.set_float32_matmul_precision``), which could round.
+    """
+    if not _torch_float_ok():
+        return np.asarray(np.matmul(xf, wf))
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(xf)).matmul(torch.from_numpy(wf)).numpy()

@@ -38,15 +38,13 @@ from qsim.models._dtypes import (
     IntArray,
     as_int_array,
     check_range,
-    compact_dtype,
     name,
 )
-from qsim.models._matmul import exact_matmul
 from qsim.models._memstyle import RAM_STYLES, RES_TYPES, check_choice
 from qsim.models._mvtu_fast import FastPath, make_fast_path
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
-from qsim.models._threshold import check_thresholds, multithreshold
+from qsim.models._threshold import check_thresholds
 
 __all__ = ["MVTU"]
 
@@ -233,38 +231,19 @@ class MVTU(Block):
     def out_stream(self) -> StreamFormat:
         return StreamFormat(self.odt, self.pe, f"{self.owner} output")
 
-    def accumulate(self, x: IntArray) -> IntArray:
-        """Exact accumulator values (N, MH) as int64 for checked inputs (N, MW)."""
-        if self._fast is not None:
-            return self._fast.accumulate(x).astype(np.int64)
-        if not self.binary_xnor:
-            return exact_matmul(x, self.weights)
-        xb, wb = self._xnor_bits(x), self._xnor_bits(self.weights)
-        # popcount(xnor) = sum(xb*wb) + sum((1-xb)*(1-wb)) = 2 xb.wb - sum(xb) - sum(wb) + MW
-        dot = exact_matmul(xb, wb)
-        return 2 * dot - xb.sum(axis=-1, keepdims=True) - wb.sum(axis=0) + self.mw
-
-    def _xnor_bits(self, v: np.ndarray) -> np.ndarray:
-        """Values to wire bits (0/1): BIPOLAR -1 -> 0; BINARY unchanged."""
-        return v.astype(np.int64) if self.idt == BINARY else (v.astype(np.int64) + 1) // 2
+    def accumulate(self, x: IntArray, path: Optional[str] = None) -> IntArray:
+        """Exact accumulator values (N, MH) as int64 for checked inputs (N, MW); ``path``
+        forces one of the exact matmul paths (qsim/models/_mvtu_fast.py)."""
+        return self._fast.accumulate(x, path).astype(np.int64)
 
     @cached_property
-    def _fast(self) -> Optional[FastPath]:
-        """The provably exact fast path for these operands (qsim/models/_mvtu_fast.py)."""
+    def _fast(self) -> FastPath:
+        """The exact matmul paths for these operands, chosen by measured speed."""
         return make_fast_path(self.weights, self.idt, self.binary_xnor, self.thresholds,
-                              self.acc_range)
+                              self.acc_range, self.odt, int(self.act_val))
 
-    def compute(self, x: IntArray) -> np.ndarray:
-        fast = self._fast
-        if fast is not None:
-            if fast.thresholds is None:
-                return fast.accumulate(x).astype(compact_dtype(self.odt))
-            values, thresholds = fast.threshold_operand(x)
-            return multithreshold(values, thresholds, int(self.act_val), self.odt)
-        acc = self.accumulate(x)
-        if self.thresholds is None:
-            return acc
-        return multithreshold(acc, self.thresholds, int(self.act_val), self.odt)
+    def compute(self, x: IntArray, path: Optional[str] = None) -> np.ndarray:
+        return self._fast.run(x, path)
 
     # ---- cycle model --------------------------------------------------------------------
     @cached_property

@@ -164,10 +164,12 @@ class Stitched:
         try:
             return simulate_graph(self.stages(samples), self.engine_links(), offer, ready)
         except DeadlockError as exc:
-            fifos = [n for n in self.nodes if n.name in exc.full and n.edge]
-            if not fifos:
+            glue = [n for n in self.nodes if n.name in exc.full and n.edge]
+            if not glue:
                 raise
-            edges = ", ".join(f"{n.edge!r} (depth {n.cfg.depth})" for n in fifos)
+            edges = ", ".join(dict.fromkeys(
+                f"{n.edge!r} (depth {n.cfg.depth})" if isinstance(n.cfg, Fifo) else
+                f"{n.edge!r} (no FIFO, width converter {n.name!r})" for n in glue))
             raise DeadlockError(f"Design {self.design.name!r} deadlocks: the FIFO on edge "
                                 f"{edges} is full and its consumer waits for the other "
                                 f"branch; deepen it (qsim fifo-size). {exc}", exc.cycle,

@@ -43,5 +43,6 @@ BOARDS: dict[str, Board] = {
 def board(name: str) -> Board:
     """The board called ``name``; ConfigError naming the known ones otherwise."""
     if name not in BOARDS:
-        raise ConfigError(f"unknown board {name!r}; known boards: {sorted(BOARDS)!r}")
+        raise ConfigError(f"board {name!r} is not one of {sorted(BOARDS)!r} (the boards "
+                          f"whose budget qsim knows)")
     return BOARDS[name]

@@ -1,4 +1,5 @@
-"""Brevitas definitions of the qsim model zoo: TFC, CNV and QeNet in w1a1, w1a2, w2a2, w4a4.
+"""Brevitas definitions of the qsim model zoo: TFC, CNV and QeNet in w1a1, w1a2, w2a2, w4a4
+(the residual nets, ResNet-8 and a small one, in w4a4 and w5a5: :mod:`qsim.zoo._resnet`).
 
 Every net starts with an 8-bit signed input quantizer; hidden layers are
 ``QuantLinear/QuantConv2d (no bias) -> BatchNorm -> activation quantizer``; the last layer is a
@@ -20,28 +21,28 @@ from typing import Any, Callable
 
 import torch
 from brevitas import nn as qnn
-from brevitas.quant import (
-    Int8ActPerTensorFixedPoint,
-    Int8WeightPerTensorFixedPoint,
-    SignedBinaryActPerTensorConst,
-    SignedBinaryWeightPerTensorConst,
-    Uint8ActPerTensorFixedPoint,
-)
+from brevitas.quant import Int8WeightPerTensorFixedPoint, SignedBinaryWeightPerTensorConst
 from torch import nn
 
 from qsim.errors import ConfigError
+from qsim.zoo._common import ACT_RANGE, INPUT_BITS, act_quant, input_quant
+from qsim.zoo._resnet import exact_batchnorm, resnet8, resnet_small
 
-__all__ = ["INPUT_SHAPES", "NETS", "VARIANTS", "build", "parse_variant"]
+__all__ = ["ACT_RANGE", "INPUT_BITS", "INPUT_SHAPES", "NETS", "NET_VARIANTS", "RESIDUAL_VARIANTS",
+           "VARIANTS", "build", "parse_variant"]
 
 VARIANTS = ("w1a1", "w1a2", "w2a2", "w4a4")
-INPUT_BITS = 8
-ACT_RANGE = 2.0  # constant power-of-two activation scale: max value ~2 (BN output ~N(0, 1))
+#: Variants of the residual nets (the seed study's ResNet-8 precisions).
+RESIDUAL_VARIANTS = ("w4a4", "w5a5")
 
 
-def parse_variant(variant: str) -> tuple[int, int]:
-    """``"w2a2"`` -> (2, 2); a ConfigError names anything else."""
-    if variant not in VARIANTS:
-        raise ConfigError(f"zoo variant {variant!r} is not one of {VARIANTS!r}")
+def parse_variant(variant: str, net: str = "") -> tuple[int, int]:
+    """``"w2a2"`` -> (2, 2); a ConfigError names a variant that ``net`` (default: the plain
+    nets) does not come in."""
+    allowed = NET_VARIANTS.get(net, VARIANTS)
+    if variant not in allowed:
+        raise ConfigError(f"zoo variant {variant!r} is not one of {allowed!r}"
+                          + (f" (net {net!r})" if net else ""))
     w, a = variant[1:].split("a")
     return int(w), int(a)
 
@@ -50,23 +51,6 @@ def _weight_kw(bits: int) -> dict[str, Any]:
     if bits == 1:
         return {"weight_quant": SignedBinaryWeightPerTensorConst}
     return {"weight_quant": Int8WeightPerTensorFixedPoint, "weight_bit_width": bits}
-
-
-def _act(bits: int, relu: bool) -> nn.Module:
-    if bits == 1:
-        return qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst, return_quant_tensor=True)
-    if relu:
-        return qnn.QuantReLU(act_quant=Uint8ActPerTensorFixedPoint, bit_width=bits,
-                             scaling_impl_type="const", max_val=ACT_RANGE,
-                             return_quant_tensor=True)
-    return qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=bits,
-                             scaling_impl_type="const", min_val=-ACT_RANGE, max_val=ACT_RANGE,
-                             return_quant_tensor=True)
-
-
-def _input_quant() -> nn.Module:
-    return qnn.QuantIdentity(act_quant=Int8ActPerTensorFixedPoint, bit_width=INPUT_BITS,
-                             return_quant_tensor=True)
 
 
 def _fc(cin: int, cout: int, wbits: int) -> nn.Module:
@@ -81,25 +65,25 @@ def _mlp(sizes: list[int], wbits: int, abits: int, relu: bool) -> list[nn.Module
     """FC + BN + act for every hidden size; the last FC has no activation."""
     mods: list[nn.Module] = []
     for cin, cout in zip(sizes[:-2], sizes[1:-1]):
-        mods += [_fc(cin, cout, wbits), nn.BatchNorm1d(cout), _act(abits, relu)]
+        mods += [_fc(cin, cout, wbits), nn.BatchNorm1d(cout), act_quant(abits, relu)]
     mods.append(_fc(sizes[-2], sizes[-1], wbits))
     return mods
 
 
 def tfc(wbits: int, abits: int) -> nn.Module:
     """784-64-64-64-10 MLP on a (1, 28, 28) input (flattened)."""
-    return nn.Sequential(_input_quant(), nn.Flatten(),
+    return nn.Sequential(input_quant(), nn.Flatten(),
                          *_mlp([784, 64, 64, 64, 10], wbits, abits, relu=False))
 
 
 def _convnet(cin: int, convs: list[Any], fcs: list[int], wbits: int, abits: int,
              relu: bool) -> nn.Module:
-    mods: list[nn.Module] = [_input_quant()]
+    mods: list[nn.Module] = [input_quant()]
     for item in convs:
         if item == "pool":
             mods.append(nn.MaxPool2d(2))
             continue
-        mods += [_conv(cin, item, wbits), nn.BatchNorm2d(item), _act(abits, relu)]
+        mods += [_conv(cin, item, wbits), nn.BatchNorm2d(item), act_quant(abits, relu)]
         cin = item
     mods.append(nn.Flatten())
     return nn.Sequential(*mods, *_mlp([cin, *fcs], wbits, abits, relu))
@@ -117,9 +101,14 @@ def qenet(wbits: int, abits: int) -> nn.Module:
                     relu=True)
 
 
-NETS: dict[str, Callable[[int, int], nn.Module]] = {"cnv": cnv, "qenet": qenet, "tfc": tfc}
+NETS: dict[str, Callable[[int, int], nn.Module]] = {
+    "cnv": cnv, "qenet": qenet, "resnet8": resnet8, "resnet_small": resnet_small, "tfc": tfc}
+#: The variants each net comes in (VARIANTS unless listed).
+NET_VARIANTS: dict[str, tuple[str, ...]] = {"resnet8": RESIDUAL_VARIANTS,
+                                            "resnet_small": RESIDUAL_VARIANTS}
 INPUT_SHAPES: dict[str, tuple[int, ...]] = {"cnv": (3, 32, 32), "qenet": (1, 28, 28),
-                                             "tfc": (1, 28, 28)}
+                                            "resnet8": (3, 32, 32), "resnet_small": (3, 8, 8),
+                                            "tfc": (1, 28, 28)}
 
 
 def _calibrate(model: nn.Module, shape: tuple[int, ...], gen: torch.Generator) -> None:
@@ -144,9 +133,11 @@ def build(net: str, variant: str = "w1a1", seed: int = 0) -> nn.Module:
     """A random-initialised, calibrated zoo net in eval mode (deterministic for a seed)."""
     if net not in NETS:
         raise ConfigError(f"zoo net {net!r} is not one of {sorted(NETS)!r}")
-    wbits, abits = parse_variant(variant)
+    wbits, abits = parse_variant(variant, net)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = NETS[net](wbits, abits)
         _calibrate(model, INPUT_SHAPES[net], torch.Generator().manual_seed(seed + 1))
+    if net in NET_VARIANTS:  # the residual nets: a float32 reference exact at every tensor
+        exact_batchnorm(model)
     return model

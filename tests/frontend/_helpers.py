@@ -44,9 +44,12 @@ def assert_matches_reference(design: Design, model: Any, x: np.ndarray,
         checked = 0
         for layer in design.layers:
             if layer.source and layer.source in ctx:
-                np.testing.assert_array_equal(
-                    design.output_to_int(ctx[layer.source], layer=layer.name), got[layer.name],
-                    err_msg=f"layer {layer.name}")
+                # the source may keep unit dims a layer drops ((N, C, 1, 1) -> (N, C)): the
+                # Design reshapes between layers, never permutes (as the verify ref level)
+                want = design.output_to_int(ctx[layer.source], layer=layer.name)
+                assert want.size == got[layer.name].size, f"layer {layer.name}: size differs"
+                np.testing.assert_array_equal(want.reshape(got[layer.name].shape),
+                                              got[layer.name], err_msg=f"layer {layer.name}")
                 checked += 1
         assert checked >= len(design.layers) // 2, "too few layer boundaries compared"
 

@@ -140,13 +140,15 @@ def test_zoo_as_dataflow(tmp_path: Path, net: str, variant: str) -> None:
 
 
 def test_dataflow_unsupported_node(tmp_path: Path) -> None:
-    nodes = [_node("FMPadding_rtl", ["x"], "y", "FMPadding_rtl_0", ImgDim=[4, 4],
-                   Padding=[1, 1, 1, 1], NumChannels=2, SIMD=1, inputDataType="INT4")]
-    mw = make_model(nodes, ("x", [1, 4, 4, 2]), ("y", [1, 6, 6, 2]), dtypes={"x": "INT4"})
-    path = tmp_path / "pad.onnx"
+    """A depthwise VVAU has no qsim block (FMPadding, once refused here, is imported now)."""
+    nodes = [_node("VVAU_hls", ["x", "W"], "y", "VVAU_hls_0", Channels=2, Kernel=[3, 3],
+                   PE=1, SIMD=1, Dim=[2, 2], inputDataType="INT4", weightDataType="INT4",
+                   outputDataType="INT16", noActivation=1)]
+    mw = make_model(nodes, ("x", [1, 2, 2, 18]), ("y", [1, 2, 2, 2]),
+                    {"W": np.ones((2, 1, 3, 3))}, dtypes={"x": "INT4"})
+    path = tmp_path / "vvau.onnx"
     mw.save(str(path))
-    with pytest.raises(ModelImportError, match=r"'FMPadding_rtl_0' \(FMPadding_rtl\).*not "
-                                               r"supported"):
+    with pytest.raises(ModelImportError, match=r"'VVAU_hls_0' \(VVAU_hls\).*not supported"):
         load(path)
 
 

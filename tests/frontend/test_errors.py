@@ -79,27 +79,6 @@ def test_float_weights(tmp_path: Path) -> None:
         load(_save(mw, tmp_path))
 
 
-def test_conv_padding(tmp_path: Path) -> None:
-    model = nn.Sequential(qnn.QuantIdentity(bit_width=8, return_quant_tensor=True),
-                          qnn.QuantConv2d(1, 4, 3, padding=1, bias=False, weight_bit_width=4),
-                          ).eval()
-    path = tmp_path / "m.onnx"
-    export(model, torch.zeros(1, 1, 6, 6), path, fmt="qonnx")
-    with pytest.raises(ModelImportError, match=r"\(Conv\): padding \[1, 1, 1, 1\] is not "
-                                               r"supported"):
-        load(path)
-
-
-def test_branching_graph(tmp_path: Path) -> None:
-    nodes = [helper.make_node("MatMul", ["x", "W"], ["a"], name="mm0"),
-             helper.make_node("MatMul", ["x", "W"], ["b"], name="mm1"),
-             helper.make_node("Add", ["a", "b"], ["y"], name="add")]
-    mw = make_model(nodes, ("x", [1, 4]), ("y", [1, 4]), {"W": np.ones((4, 4))},
-                    {"x": "INT4", "W": "INT2"})
-    with pytest.raises(ModelImportError, match=r"tensor 'x'.*feeds 2 nodes.*branches"):
-        load(_save(mw, tmp_path))
-
-
 def test_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "junk.onnx"
     path.write_bytes(b"not an onnx model")

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from qsim.frontend import load
+from qsim.frontend._export import to_dataflow_onnx
 from qsim.frontend.reference import export
 from qsim.models import MVTU
 from qsim.zoo import INPUT_SHAPES, MVAU_FOLDS, VARIANTS, build, default_folding
@@ -115,3 +116,59 @@ def test_reference_of_torch_module(export_dir: Path) -> None:
     x = random_input(design, 3)
     y = reference(build("tfc", "w1a1"), design.input_to_source(x))
     np.testing.assert_array_equal(design.output_to_int(y), design(x))
+
+
+# ---- the zoo's residual nets ---------------------------------------------------------------
+@pytest.mark.parametrize("variant", ["w4a4", "w5a5"])
+def test_zoo_resnet_small(tmp_path: Path, variant: str) -> None:
+    """The small residual zoo net with its default folding equals the reference (output and
+    layer boundaries), and its FINN dataflow form imports to the same design."""
+    path = tmp_path / "resnet_small.onnx"
+    export(build("resnet_small", variant), torch.zeros(1, *INPUT_SHAPES["resnet_small"]), path,
+           fmt="qonnx")
+    design = load(path, folding=default_folding("resnet_small", variant))
+    x = random_input(design, 6, seed=4)
+    assert_matches_reference(design, path, x, layers=True)
+    df = tmp_path / "resnet_small_dataflow.onnx"
+    to_dataflow_onnx(design).save(str(df))
+    np.testing.assert_array_equal(load(df)(x), design(x))
+
+
+@pytest.mark.parametrize(("variant", "period"), [("w4a4", 64 * (8 // 2) * (72 // 8)),
+                                                 ("w5a5", 64 * (8 // 4) * (72 // 8))])
+def test_zoo_resnet_small_fifos(tmp_path: Path, variant: str, period: int) -> None:
+    """The folding's FIFO depths keep the pipeline model live at the bottleneck period (MVAU_1:
+    8x8 pixels * MH/PE * MW/SIMD); the default depth 2 deadlocks on the identity shortcut."""
+    from qsim.pipeline.engine import DeadlockError
+    from qsim.pipeline.plan import stitch
+
+    path = tmp_path / "resnet_small.onnx"
+    export(build("resnet_small", variant), torch.zeros(1, *INPUT_SHAPES["resnet_small"]), path,
+           fmt="qonnx")
+    design = load(path, folding=default_folding("resnet_small", variant))
+    st = stitch(design)
+    out = st.simulate(3).transfer.reshape(3, st.out_words_per_sample)
+    assert int(out[2, -1] - out[1, -1]) == period
+    with pytest.raises(DeadlockError, match=r"edge .*'Thresholding_0 -> AddStreams_0\[1\]'"):
+        stitch(design.with_fifo_depths(None)).simulate(2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("variant", "period"), [("w4a4", 1024 * (32 // 4) * (288 // 32)),
+                                                 ("w5a5", 1024 * (32 // 2) * (288 // 32))])
+def test_zoo_resnet8(tmp_path: Path, variant: str, period: int) -> None:
+    """ResNet-8 (CIFAR-10, 32x32x3) with its Pynq-Z2 folding equals the reference, and the
+    pipeline model runs at the folding table's bottleneck period (MVAU_1: 32x32 pixels *
+    MH/PE * MW/SIMD) with the folding's FIFO depths."""
+    from qsim.pipeline.plan import stitch
+
+    path = tmp_path / "resnet8.onnx"
+    export(build("resnet8", variant), torch.zeros(1, *INPUT_SHAPES["resnet8"]), path,
+           fmt="qonnx")
+    design = load(path, folding=default_folding("resnet8", variant))
+    kinds = [type(la.block).__name__ for la in design.layers]
+    assert kinds.count("AddStreams") == 3 and kinds.count("FMPadding") == 7
+    assert_matches_reference(design, path, random_input(design, 2, seed=5), layers=True)
+    st = stitch(design)
+    out = st.simulate(3).transfer.reshape(3, st.out_words_per_sample)
+    assert int(out[2, -1] - out[1, -1]) == period

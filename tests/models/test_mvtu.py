@@ -165,31 +165,32 @@ def test_input_out_of_range_is_refused() -> None:
         cfg(np.zeros((2, 5), dtype=int))
 
 
-@pytest.mark.parametrize("idt,wdt,kind", [
-    ("UINT8", "BIPOLAR", "int8"),     # shifted by 128 into int8, shift undone exactly
-    ("INT8", "INT8", "int8"),
-    ("BINARY", "INT3", "int8"),
-    ("INT12", "INT4", "float32"),     # inputs beyond int8: float32 while <= 2**24
-    ("INT16", "INT16", None),         # beyond float32's exact range: exact_matmul
+@pytest.mark.parametrize("idt,wdt,paths", [
+    ("UINT8", "BIPOLAR", ("int8", "f32", "f64", "int64")),  # int8: shifted by 128
+    ("INT8", "INT8", ("int8", "f32", "f64", "int64")),
+    ("BINARY", "INT3", ("int8", "f32", "f64", "int64")),
+    ("INT12", "INT4", ("f32", "f64", "int64")),  # inputs beyond int8
+    ("INT16", "INT16", ("f64", "int64")),  # beyond float32's exact range
 ])
-def test_each_fast_path_is_exact(idt: str, wdt: str, kind: str | None) -> None:
+def test_each_fast_path_is_exact(idt: str, wdt: str, paths: tuple[str, ...]) -> None:
     rng = np.random.default_rng(13)
     w = rand_values(rng, wdt, (24, 6))
     cfg = MVTU(mw=24, mh=6, pe=3, simd=4, idt=idt, wdt=wdt, weights=w)
-    assert (None if cfg._fast is None else cfg._fast.kind) == kind
+    assert cfg._fast.candidates == paths
     x = rand_values(rng, idt, (7, 24))
     # extremes of the input range, where a wrong shift or overflow would show
     x[0], x[1] = int(cfg.idt.min()), int(cfg.idt.max())
-    np.testing.assert_array_equal(cfg(x), loop_reference(cfg, x))
+    for path in paths:  # every exact path, forced (tests/models/test_fast_paths.py: more)
+        np.testing.assert_array_equal(cfg.compute(x, path), loop_reference(cfg, x))
 
 
 def test_float_paths_without_int8_gemm(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where torch's int8 GEMM is unavailable the float32 path serves, exactly."""
+    """Where torch's int8 GEMM is unavailable it is never offered; the others stay exact."""
     import qsim.models._mvtu_fast as fast
 
     monkeypatch.setattr(fast, "int8_gemm_available", lambda: False)
     for act, wdt, idt, nf, sf in GRID[::7]:
         cfg = grid_config(act, wdt, idt, nf, sf)
-        assert cfg._fast is not None and cfg._fast.kind == "float32"
+        assert "int8" not in cfg._fast.candidates and "f32" in cfg._fast.candidates
         x = rand_values(np.random.default_rng(2), idt, (5, MW))
-        np.testing.assert_array_equal(cfg(x), loop_reference(cfg, x))
+        np.testing.assert_array_equal(cfg.compute(x, "f32"), loop_reference(cfg, x))

@@ -40,11 +40,13 @@ def test_level_passes_with_backpressure() -> None:
 
 
 @pytest.mark.rtlsim
-def test_level_leaves_out_label_select() -> None:
-    design = tfc().with_fifo_depths([0, 3, 0]).with_label_select()  # the Design's depths
-    res = _run(design, random_input(design, 2, seed=0))
-    assert res.mismatches == []
-    assert "have no RTL core; stitched up to 'MVAU_3'" in res.levels["rtlsim-stitched"].notes[0]
+def test_level_stitches_label_select() -> None:
+    design = tfc().with_fifo_depths([0, 3, 0]).with_label_select(k=3)  # the Design's depths
+    x = random_input(design, 2, seed=0)
+    res = _run(design, x)
+    assert res.mismatches == [] and res.passed
+    run = res.levels["rtlsim-stitched"].layers["LabelSelect_0"]
+    np.testing.assert_array_equal(run.output, design(x))  # top-3 labels, largest first
 
 
 @pytest.mark.rtlsim

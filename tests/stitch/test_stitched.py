@@ -69,10 +69,10 @@ def test_fifo_depths() -> None:
         stitch(design, fifo_depths=-1)
 
 
-def test_label_select_has_no_rtl() -> None:
-    design = _design("tfc").with_label_select(k=1)
-    with pytest.raises(ConfigError, match="'LabelSelect_0' is a LabelSelect, which has no RTL"):
-        stitch(design)
+def test_label_select_is_a_stitched_core() -> None:
+    design = _design("tfc").with_label_select(k=2)
+    st = stitch(design)
+    assert st.nodes[-1].layer == "LabelSelect_0" and st.out_words_per_sample == 2
 
 
 def test_element_width_change_is_refused() -> None:
