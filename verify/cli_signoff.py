@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from qsim.errors import QsimError
 
@@ -155,20 +155,20 @@ def _summary_checks(result: Any) -> list[dict[str, Any]]:
 def run_bitstream(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .cli_verify import load_design
-    from .signoff import fit_check, require_signoff
+    from .signoff import require_signoff
 
     console = Console(stderr=True, soft_wrap=True)
     input_file(args.model, "model")
     input_file(args.folding, "--folding")
     input_dir(args.signoff, "--signoff")
-    design, _ = load_design(args.model, args.folding, None, 1, 0)
-    fit = fit_check(design, args.board, args.headroom)
-    if not fit["pass"]:  # a design that does not fit never gets to a bitstream
-        console.print(f"[red]refused:[/red] {fit['detail']}")
+    refusal = _fit_refusal(args)
+    if refusal is None:
+        # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
+        manifest = require_signoff(args.model, args.folding, Path(args.signoff))
+        refusal = _recorded_fit_refusal(manifest, args)
+    if refusal is not None:  # a design that does not fit never gets to a bitstream
+        console.print(f"[red]refused:[/red] {refusal}")
         return 1
-    # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
-    manifest = require_signoff(args.model, args.folding, Path(args.signoff))
     if args.out is not None:
         from qsim.board.package import write_package
 
@@ -185,3 +185,40 @@ def run_bitstream(args: argparse.Namespace) -> int:
     console.print("sign-off manifest OK; Vivado found, but qsim does not drive the Vivado "
                   "build yet (see docs/verify.md)")
     return 2
+
+
+def _fit_refusal(args: argparse.Namespace) -> Optional[str]:
+    """Why the design cannot fit from its analytic estimate alone (over twice the board), or
+    None. No synthesis here; a folding that does not load is left to the manifest check."""
+    from qsim.synth import board, estimate_refusal
+    from qsim.synth.fit import check_headroom
+
+    from .cli_verify import load_design
+
+    brd = board(args.board)
+    check_headroom(args.headroom)
+    try:
+        design, _ = load_design(args.model, args.folding, None, 1, 0)
+    except QsimError:
+        return None  # never signed off in this form: require_signoff refuses it
+    verdict = estimate_refusal(design, brd, args.headroom)
+    return None if verdict is None else verdict.summary()
+
+
+def _recorded_fit_refusal(manifest: dict[str, Any], args: argparse.Namespace
+                          ) -> Optional[str]:
+    """The sign-off's yosys counts (its fit item) against --board/--headroom: why they do not
+    fit, or None."""
+    from qsim.synth import board
+    from qsim.synth.fit import excess
+
+    recorded = [c["fit"] for c in manifest.get("checks", []) if isinstance(c, dict)
+                and isinstance(c.get("fit"), dict)]
+    if not recorded:
+        return None  # the sign-off's fit item passed without counts (cannot happen today)
+    fit = recorded[0]
+    over = excess(fit.get("used", {}), board(args.board), args.headroom)
+    if not over:
+        return None
+    return (f"does not fit {args.board} with {args.headroom:.0%} headroom (signed-off counts, "
+            f"{fit.get('source')}): " + "; ".join(str(e) for e in over))

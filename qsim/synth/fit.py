@@ -9,7 +9,7 @@ take very long on it); otherwise the yosys counts decide (docs/synth.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 from qsim.errors import ConfigError
 from qsim.synth.boards import Board
@@ -73,13 +73,16 @@ def check_headroom(headroom: float) -> float:
     return headroom
 
 
-def excess(used: Resources, board: Board, headroom: float) -> tuple[Excess, ...]:
-    """The resources of ``used`` over ``board``'s budget times (1 - headroom)."""
+def excess(used: Resources | Mapping[str, float], board: Board,
+           headroom: float) -> tuple[Excess, ...]:
+    """The resources of ``used`` (counts, or :meth:`Resources.used` as recorded in a
+    manifest) over ``board``'s budget times (1 - headroom)."""
     check_headroom(headroom)
+    values = used.used() if isinstance(used, Resources) else used
     out = []
     for name, budget in board.budget().items():
         limit = budget * (1.0 - headroom)
-        value = used.used()[name]
+        value = float(values.get(name, 0.0))
         if value > limit:
             out.append(Excess(name, value, limit, budget))
     return tuple(out)
