@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from qsim.errors import QsimError
 
@@ -27,6 +27,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--vectors", type=positive_int, default=16,
                    help="random vectors (default 16)")
     p.add_argument("--seed", type=nonneg_int, default=0)
+    _fit_args(p)
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -37,8 +38,20 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("--out", metavar="PKG",
                    help="write the board package (hw/, driver/, vectors.npz) into PKG")
     b.add_argument("--fclk", type=float, default=100.0, help="FCLK0 in MHz (default 100)")
-    b.add_argument("--board", default="pynq-z2", help="target board (pynq-z2)")
+    b.add_argument("--board", default="pynq-z2",
+                   help="target board (pynq-z2); also the budget of the fit check")
+    _headroom_arg(b)
     b.set_defaults(func=run_bitstream)
+
+
+def _fit_args(p: Any) -> None:
+    p.add_argument("--board", default="pynq-z2", help="board budget of the fit check")
+    _headroom_arg(p)
+
+
+def _headroom_arg(p: Any) -> None:
+    p.add_argument("--headroom", type=float, default=0.1,
+                   help="fit check: fraction of each resource kept free (default 0.1)")
 
 
 def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]:
@@ -46,7 +59,13 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
     ``out``; lint every layer's top. Returns (files, lint check records)."""
     from qsim.cppsim.codegen import generate_source
     from qsim.rtlsim.build import lint_sources
-    from qsim.rtlsim.svgen import core_spec, render_package, render_top, rtl_sources
+    from qsim.rtlsim.svgen import (
+        core_spec,
+        render_package,
+        render_top,
+        rtl_sources,
+        write_mem_files,
+    )
 
     rtl, hls = out / "rtl", out / "hls"
     rtl.mkdir(parents=True, exist_ok=True)
@@ -65,6 +84,7 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
         pkg, top = rtl / f"{spec.tag}_pkg.sv", rtl / f"{spec.tag}.sv"
         pkg.write_text(render_package(spec))
         top.write_text(render_top(spec))
+        mems = write_mem_files([spec], rtl)  # weights/thresholds ($readmemh)
         srcs = []
         for src in rtl_sources(spec):
             dst = rtl / src.name
@@ -75,7 +95,7 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
             checks.append({"name": f"lint {layer.name}", "pass": True, "detail": spec.tag})
         except QsimError as exc:
             checks.append({"name": f"lint {layer.name}", "pass": False, "detail": str(exc)})
-        files += [pkg, top, *srcs]
+        files += [pkg, top, *srcs, *mems]
     cpp = hls / "top.cpp"
     cpp.write_text(generate_source(blocks))
     files.append(cpp)
@@ -88,19 +108,21 @@ def run_signoff(args: argparse.Namespace) -> int:
     from .cli_verify import load_design, run_meta, run_with_progress
     from .levels import Context
     from .report import write_reports
-    from .signoff import manifest_path, write_manifest
+    from .signoff import fit_check, manifest_path, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
     out = output_dir(args.out, "--out")
     design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
     manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
+    fit = fit_check(design, args.board, args.headroom)
     files, checks = _generate(design, out)
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
     result = run_with_progress(design, x, levels, ctx, console)
-    meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True}
+    meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True,
+            "resources": fit.get("fit")}
     write_reports(result, out / "report", meta)
-    checks += _summary_checks(result)
+    checks += _summary_checks(result) + [fit]
     files += [out / "report" / "report.json", out / "report" / "report.html"]
     manifest = write_manifest(out, args.model, args.folding, checks, files)
     for c in checks:
@@ -139,8 +161,14 @@ def run_bitstream(args: argparse.Namespace) -> int:
     input_file(args.model, "model")
     input_file(args.folding, "--folding")
     input_dir(args.signoff, "--signoff")
-    # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
-    manifest = require_signoff(args.model, args.folding, Path(args.signoff))
+    refusal = _fit_refusal(args)
+    if refusal is None:
+        # a refusal is a SignoffError: exit 2 (bad input) through the CLI boundary
+        manifest = require_signoff(args.model, args.folding, Path(args.signoff))
+        refusal = _recorded_fit_refusal(manifest, args)
+    if refusal is not None:  # a design that does not fit never gets to a bitstream
+        console.print(f"[red]refused:[/red] {refusal}")
+        return 1
     if args.out is not None:
         from qsim.board.package import write_package
 
@@ -157,3 +185,40 @@ def run_bitstream(args: argparse.Namespace) -> int:
     console.print("sign-off manifest OK; Vivado found, but qsim does not drive the Vivado "
                   "build yet (see docs/verify.md)")
     return 2
+
+
+def _fit_refusal(args: argparse.Namespace) -> Optional[str]:
+    """Why the design cannot fit from its analytic estimate alone (over twice the board), or
+    None. No synthesis here; a folding that does not load is left to the manifest check."""
+    from qsim.synth import board, estimate_refusal
+    from qsim.synth.fit import check_headroom
+
+    from .cli_verify import load_design
+
+    brd = board(args.board)
+    check_headroom(args.headroom)
+    try:
+        design, _ = load_design(args.model, args.folding, None, 1, 0)
+    except QsimError:
+        return None  # never signed off in this form: require_signoff refuses it
+    verdict = estimate_refusal(design, brd, args.headroom)
+    return None if verdict is None else verdict.summary()
+
+
+def _recorded_fit_refusal(manifest: dict[str, Any], args: argparse.Namespace
+                          ) -> Optional[str]:
+    """The sign-off's yosys counts (its fit item) against --board/--headroom: why they do not
+    fit, or None."""
+    from qsim.synth import board
+    from qsim.synth.fit import excess
+
+    recorded = [c["fit"] for c in manifest.get("checks", []) if isinstance(c, dict)
+                and isinstance(c.get("fit"), dict)]
+    if not recorded:
+        return None  # the sign-off's fit item passed without counts (cannot happen today)
+    fit = recorded[0]
+    over = excess(fit.get("used", {}), board(args.board), args.headroom)
+    if not over:
+        return None
+    return (f"does not fit {args.board} with {args.headroom:.0%} headroom (signed-off counts, "
+            f"{fit.get('source')}): " + "; ".join(str(e) for e in over))

@@ -176,6 +176,10 @@ def render_html(data: dict[str, Any]) -> str:
             parts.append(f"<li class='fail'>{e(_mm_text(m))}</li>")
         parts.append("</ul>")
     parts.append(_layers(data))
+    if data.get("resources"):  # sign-off: the fit check's counts against the board
+        from qsim.synth.html import render_section
+
+        parts.append(render_section(data["resources"]))
     png = _chart(data["layers"])
     if png:
         parts.append(f"<h2>Cycles</h2><img alt='cycles per layer' "

@@ -5,7 +5,10 @@ Checklist (every item must pass):
 1. all levels (ref, model, cppsim, rtlsim) agree bit-exactly on N vectors at every layer;
 2. rtlsim is cycle-exact with the cycle model under a backpressure sweep (none, random
    idle/stall 0.3 and 0.5, long bursts), with no protocol assertion fired;
-3. the generated RTL of every layer lints clean (``verilator --lint-only -Wall``).
+3. the generated RTL of every layer lints clean (``verilator --lint-only -Wall``);
+4. the design fits the board (Pynq-Z2 by default) with headroom (default 10%) on every
+   resource: yosys counts of the stitched top, or a refusal without synthesis when the analytic
+   estimate already needs more than twice the board (:func:`fit_check`, docs/synth.md).
 
 The manifest binds the SHA-256 of the model, the folding, every generated RTL/HLS file and
 the report. :func:`require_signoff` is the gate that anything building a bitstream calls: it
@@ -25,9 +28,12 @@ from qsim.errors import QsimError
 
 from .report import write_json_atomic
 
-__all__ = ["SignoffError", "manifest_path", "require_signoff", "write_manifest"]
+__all__ = ["DEFAULT_BOARD", "DEFAULT_HEADROOM", "SignoffError", "fit_check", "manifest_path",
+           "require_signoff", "write_manifest"]
 
 MANIFEST = "manifest.json"
+DEFAULT_BOARD = "pynq-z2"
+DEFAULT_HEADROOM = 0.1
 
 # the checks ``qsim signoff`` always writes (plus one "lint <layer>" per layer); a manifest
 # without every one of them, passed, is refused however its "pass" field reads
@@ -43,6 +49,35 @@ class SignoffError(QsimError):
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def fit_check(design: Any, board: str = DEFAULT_BOARD, headroom: float = DEFAULT_HEADROOM,
+              jobs: int = 2) -> dict[str, Any]:
+    """Checklist item 4 as a check record: ``pass``, ``detail`` (the verdict, naming every
+    resource over its limit and by how much) and ``fit`` (counts, source, excess).
+
+    Raises
+    ------
+    ConfigError
+        Unknown board or a headroom outside [0, 1).
+    """
+    from qsim.errors import SimulationError, ToolchainError
+    from qsim.synth import board as get_board
+    from qsim.synth import estimate_refusal, fit, measure
+    from qsim.synth.fit import check_headroom
+
+    brd = get_board(board)
+    check_headroom(headroom)
+    name = f"fits the {brd.name} with {headroom:.0%} headroom"
+    verdict = estimate_refusal(design, brd, headroom)
+    if verdict is None:
+        try:
+            used, source = measure(design, per_layer=False, jobs=jobs).used()
+        except (SimulationError, ToolchainError) as exc:
+            return {"name": name, "pass": False, "detail": f"synthesis failed: {exc}"}
+        verdict = fit(used, source, brd, headroom)
+    return {"name": name, "pass": verdict.fits, "detail": verdict.summary(),
+            "fit": verdict.to_json()}
 
 
 def manifest_path(out_dir: Path) -> Path:
@@ -105,13 +140,17 @@ def _check_complete(data: dict[str, Any], path: Path) -> None:
     missing = [n for n in REQUIRED_CHECKS if n not in names]
     if not any(n.startswith("lint ") for n in names):
         missing.append("lint <layer>")
+    if not any(n.startswith("fits the ") for n in names):
+        missing.append("fits the <board> (the fit check)")
     if missing:
         raise SignoffError(f"sign-off manifest {str(path)!r} lacks check(s) {missing!r}: it "
                            f"was not written by a complete `qsim signoff`")
     failed = [c["name"] for c in checks if c.get("pass") is not True]
     if failed or data.get("pass") is not True:
+        details = "; ".join(f"{c['name']}: {c['detail']}" for c in checks
+                            if c.get("pass") is not True and c.get("detail"))
         raise SignoffError(f"sign-off in {str(path.parent)!r} did not pass (failed: "
-                           f"{failed!r})")
+                           f"{failed!r})" + (f": {details}" if details else ""))
     files = data.get("files")
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise SignoffError(f"sign-off manifest {str(path)!r}: 'files' must map file -> "

@@ -43,10 +43,15 @@ DEFAULT_FIFO_DEPTH = 2
 
 # FINN folding_config.json keys: the ones qsim applies and the hardware-only ones it ignores.
 _FOLD_FIELDS = {"PE": "pe", "SIMD": "simd"}
+# FINN memory/multiplier styles (docs/synth.md): applied to the blocks that have the field
+# (MVTU, Thresholding), ignored on the others as FINN's own blocks without them do.
+_STYLE_FIELDS = {"ram_style": "ram_style", "ram_style_thresholds": "ram_style_thresholds",
+                 "resType": "res_type"}
+_APPLIED = {**_FOLD_FIELDS, **_STYLE_FIELDS}
 # FINN FIFO depths on a node's input / output stream: the link's FIFO takes the larger.
 _FIFO_KEYS = ("inFIFODepths", "outFIFODepths")
 _IGNORED_KEYS = frozenset({
-    "ram_style", "ram_style_thresholds", "mem_mode", "resType", "runtime_writeable_weights",
+    "mem_mode", "runtime_writeable_weights",
     "depth_trigger_uram", "depth_trigger_bram",
     "parallel_window", "impl_style", "preferred_impl_style", "accDataType"})
 
@@ -454,15 +459,15 @@ def _canonical(node: str) -> str:
     return node
 
 
-def _settings(attrs: Any, layer: str) -> tuple[dict[str, int], dict[str, list[int]]]:
+def _settings(attrs: Any, layer: str) -> tuple[dict[str, Any], dict[str, list[int]]]:
     """(folding attributes, FIFO depths per port by _FIFO_KEYS key) of one folding entry."""
     if not isinstance(attrs, Mapping):
         raise ConfigError(f"folding entry {layer!r} must be a dict of attributes, got {attrs!r}")
-    out: dict[str, int] = {}
+    out: dict[str, Any] = {}
     fifos: dict[str, list[int]] = {}
     for key, value in attrs.items():
-        if key in _FOLD_FIELDS:
-            out[_FOLD_FIELDS[key]] = value
+        if key in _APPLIED:
+            out[_APPLIED[key]] = value
         elif key in _FIFO_KEYS:
             depths = list(value) if isinstance(value, (list, tuple)) else [value]
             if not depths or any(isinstance(d, bool) or not isinstance(d, int) or d < 0
@@ -482,17 +487,19 @@ def _defaults(spec: Any) -> dict[str, tuple[Any, Optional[list[str]]]]:
     if not isinstance(spec, Mapping):
         raise ConfigError(f"folding 'Defaults' must be a dict, got {spec!r}")
     for key, v in spec.items():
-        if key not in _FOLD_FIELDS:
+        if key not in _APPLIED:
             continue
         if isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[1], (list, tuple)):
             ops = None if "all" in v[1] else [str(o) for o in v[1]]
             value = v[0]
         else:
             value, ops = v, None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        # PE/SIMD are positive integers; a style's value is checked by the block it reaches
+        if key in _FOLD_FIELDS and (isinstance(value, bool) or not isinstance(value, int)
+                                    or value < 1):
             raise ConfigError(f"folding 'Defaults' entry {key!r}: {v!r} must be a positive "
                               f"integer or [integer, [op types or \"all\"]]")
-        out[_FOLD_FIELDS[key]] = (value, ops)
+        out[_APPLIED[key]] = (value, ops)
     return out
 
 
@@ -507,7 +514,7 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
     data = _load_folding(folding)
     by_name = {la.name: la for la in design.layers}
     canon = {_canonical(la.name): la.name for la in design.layers}
-    per_layer: dict[str, dict[str, int]] = {}
+    per_layer: dict[str, dict[str, Any]] = {}
     fifos: dict[str, dict[str, list[int]]] = {}
     unknown = []
     for key, attrs in data.items():
@@ -527,6 +534,8 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
         changes = {f: v for f, (v, ops) in defaults.items() if hasattr(la.block, f)
                    and (ops is None or any(la.name.startswith(o) for o in ops))}
         for f, v in per_layer.get(la.name, {}).items():
+            if f in _STYLE_FIELDS.values() and not hasattr(la.block, f):
+                continue
             if not hasattr(la.block, f):
                 raise ConfigError(f"folding entry {la.name!r}: a {type(la.block).__name__} has "
                                   f"no {f.upper()} attribute")

@@ -40,6 +40,7 @@ from qsim.models._dtypes import (
     check_range,
     name,
 )
+from qsim.models._memstyle import RAM_STYLES, RES_TYPES, check_choice
 from qsim.models._mvtu_fast import FastPath, make_fast_path
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
@@ -71,6 +72,11 @@ class MVTU(Block):
         Output of "no threshold passed" (0 for a BIPOLAR odt).
     binary_xnor
         XNOR-popcount mode: idt and wdt both BIPOLAR (or both BINARY); acc = popcount.
+    ram_style, ram_style_thresholds
+        FINN ``ram_style`` of the weight and threshold memories: "auto", "block" or
+        "distributed" (docs/synth.md; no effect on values or cycles).
+    res_type
+        FINN ``resType`` of the products: "lut" or "dsp".
     name
         Instance name used in messages.
     """
@@ -86,6 +92,9 @@ class MVTU(Block):
     thresholds: Any = None
     act_val: int = 0
     binary_xnor: bool = False
+    ram_style: str = "auto"
+    ram_style_thresholds: str = "auto"
+    res_type: str = "lut"
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -95,6 +104,9 @@ class MVTU(Block):
         mh = check_positive(self.mh, "mh", self.owner)
         check_fold(mh, "MH", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
         check_fold(mw, "MW", check_positive(self.simd, "simd", self.owner), "SIMD", self.owner)
+        check_choice(self.ram_style, "ram_style", RAM_STYLES, self.owner)
+        check_choice(self.ram_style_thresholds, "ram_style_thresholds", RAM_STYLES, self.owner)
+        check_choice(self.res_type, "res_type", RES_TYPES, self.owner)
         idt, wdt = self._dtype("idt"), self._dtype("wdt")
         if self.binary_xnor and not (idt == wdt and idt in _ONE_BIT):
             raise ConfigError(f"{self.owner}: binary_xnor=True needs idt and wdt both BIPOLAR or "

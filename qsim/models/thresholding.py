@@ -25,6 +25,7 @@ import numpy as np
 
 from qsim.models._block import Block, StallFree, check_fold, check_positive, smallest_int_type
 from qsim.models._dtypes import DType, IntArray
+from qsim.models._memstyle import RAM_STYLES, check_choice
 from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
 from qsim.models._threshold import check_thresholds, multithreshold
@@ -48,6 +49,9 @@ class Thresholding(Block):
         (C, S) or (1, S) ascending integers.
     act_val
         Output when no threshold is passed (0 for a BIPOLAR odt).
+    ram_style
+        FINN ``ram_style`` of the threshold memory: "auto", "block" or "distributed"
+        (docs/synth.md; no effect on values or cycles).
     name
         Instance name used in messages.
     """
@@ -58,6 +62,7 @@ class Thresholding(Block):
     odt: Any
     thresholds: Any
     act_val: int = 0
+    ram_style: str = "auto"
     name: str = ""
 
     def __post_init__(self) -> None:
@@ -65,6 +70,7 @@ class Thresholding(Block):
                   f"Thresholding(channels={self.channels!r})")
         c = check_positive(self.channels, "channels", self.owner)
         check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        check_choice(self.ram_style, "ram_style", RAM_STYLES, self.owner)
         self._dtype("idt")
         odt = self._dtype("odt")
         self._set("thresholds", check_thresholds(self.thresholds, c, odt, int(self.act_val),

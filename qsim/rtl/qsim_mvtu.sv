@@ -13,6 +13,10 @@
 //           or being emptied in the same cycle).
 // Latency:  first output transfer SF + 1 cycles after the first input accept (stall-free).
 // II:       NF * SF cycles per vector.
+// Memories: weights (NF*SF words of PE*SIMD*WBITS bits) and thresholds (NF words of
+//           PE*S*AW bits) are qsim_rom instances (registered read, $readmemh from the .mem
+//           files the generator writes), addressed one step ahead so that the schedule is the
+//           one of the array-parameter version: same cycles, same model.
 // Model:    qsim/models/mvtu.py (MVTU.schedule, capacity 2).
 //
 //   cycle      0    1    2    3    4    5          (MW=MH=4, SIMD=PE=2: SF=NF=2)
@@ -36,13 +40,18 @@ module qsim_mvtu #(
   parameter int unsigned OBITS    = 8,     // output element bits
   parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
+  parameter bit          W_BLOCK  = 1'b1,  // weights in block RAM (else LUT ROM)
+  parameter bit          T_BLOCK  = 1'b0,  // thresholds in block RAM (else LUT ROM)
+  parameter bit          USE_DSP  = 1'b0,  // products in DSP slices (FINN resType "dsp")
+  // .mem file of weight_tiles() (PE, NF*SF, SIMD): line `tile` is the word of that tile, PE
+  // p's SIMD weights in bits [(p+1)*SIMD*WBITS-1 : p*SIMD*WBITS] ("": all zero)
+  parameter string       WEIGHTS_FILE    = "",
+  // .mem file of threshold_tiles() (PE, NF, S): line nf, threshold (p, s) in bits
+  // [(p*S + s + 1)*AW-1 : (p*S + s)*AW] ("": all zero)
+  parameter string       THRESHOLDS_FILE = "",
   localparam int unsigned NF      = (MH / PE > 0) ? MH / PE : 1,
   localparam int unsigned SF      = (MW / SIMD > 0) ? MW / SIMD : 1,
-  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
-  // weight_tiles() (PE, NF*SF, SIMD): element p*NF*SF + tile holds that tile's SIMD weights
-  parameter logic [SIMD*WBITS-1:0] WEIGHTS [PE*NF*SF] = '{default: '0},
-  // threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s
-  parameter logic [AW-1:0] THRESHOLDS [PE*NF*TS]      = '{default: '0}
+  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1
 ) (
   input  wire logic                  clk_i,
   input  wire logic                  rst_ni,
@@ -90,9 +99,9 @@ module qsim_mvtu #(
   );
 
   // ---- step counters (nf, sf, tile = nf*SF + sf) -------------------------------------------
-  logic [NFW-1:0] nf_q;
+  logic [NFW-1:0] nf_q, nf_next;
   logic [SFW-1:0] sf_q;
-  logic [TW-1:0]  tile_q;
+  logic [TW-1:0]  tile_q, tile_next;
   logic           first_fold;   // nf == 0: the step reads the input buffer
   logic           last_sf;      // sf == SF-1: the step produces an output word
   logic           room;  // the output register can take a word this cycle
@@ -102,6 +111,8 @@ module qsim_mvtu #(
   assign last_sf    = (sf_q == SFW'(SF - 1));
   assign fire       = (!first_fold || head_valid) && (!last_sf || room);
   assign pop        = fire && first_fold;
+  assign tile_next  = (tile_q == TW'(TILES - 1)) ? '0 : tile_q + TW'(1);
+  assign nf_next    = (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -109,14 +120,56 @@ module qsim_mvtu #(
       sf_q   <= '0;
       tile_q <= '0;
     end else if (fire) begin
-      tile_q <= (tile_q == TW'(TILES - 1)) ? '0 : tile_q + TW'(1);
+      tile_q <= tile_next;
       if (last_sf) begin
         sf_q <= '0;
-        nf_q <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
+        nf_q <= nf_next;
       end else begin
         sf_q <= sf_q + SFW'(1);
       end
     end
+  end
+
+  // ---- weight and threshold memories, read ahead -------------------------------------------
+  // A memory's registered output must hold the word of the step that fires in a cycle, so the
+  // address is the step the counters hold AFTER this edge: the next tile when a step fires,
+  // the current one otherwise (0 in reset). An internal path from `fire` (which depends on
+  // the input and output handshakes) to the memory address, ending in the memory's register:
+  // no input-port to output-port path, and the schedule of docs/timing.md is unchanged.
+  logic [TW-1:0]           w_addr;
+  logic [NFW-1:0]          t_addr;
+  logic [PE*SIMD*WBITS-1:0] w_tile;  // weight tile `tile_q`, PE p in [p*SIMD*WBITS +: ...]
+  logic [PE*TS*AW-1:0]     t_row;   // thresholds of fold `nf_q`, (p, s) in [(p*TS+s)*AW +: AW]
+
+  assign w_addr = !rst_ni ? '0 : (fire ? tile_next : tile_q);
+  assign t_addr = !rst_ni ? '0 : ((fire && last_sf) ? nf_next : nf_q);
+
+  qsim_rom #(
+    .WIDTH(PE * SIMD * WBITS),
+    .DEPTH(TILES),
+    .FILE (WEIGHTS_FILE),
+    .STYLE(W_BLOCK ? "block" : "distributed")
+  ) u_weights (
+    .clk_i (clk_i),
+    .addr_i(w_addr),
+    .data_o(w_tile)
+  );
+
+  if (NTHR > 0) begin : gen_thresholds
+    qsim_rom #(
+      .WIDTH(PE * NTHR * AW),
+      .DEPTH(NF),
+      .FILE (THRESHOLDS_FILE),
+      .STYLE(T_BLOCK ? "block" : "distributed")
+    ) u_thresholds (
+      .clk_i (clk_i),
+      .addr_i(t_addr),
+      .data_o(t_row)
+    );
+  end else begin : gen_no_thresholds
+    assign t_row = '0;
+    logic unused_t;
+    assign unused_t = ^{t_addr, T_BLOCK, THRESHOLDS_FILE != ""};
   end
 
   // ---- vector buffer: input word sf, stored during nf = 0, replayed for nf > 0 -------------
@@ -151,11 +204,17 @@ module qsim_mvtu #(
   logic [PE*AW-1:0]    acc_next;  // lane p: accumulator after this step
   logic [PE*OBITS-1:0] act;
 
+  // Exact product widths (FINN resType: USE_DSP puts the products into DSP slices in Vivado;
+  // narrow products stay in LUTs either way under yosys, see docs/synth.md).
+  localparam int unsigned XW = (IKIND == 2) ? 2 : (IKIND == 0) ? IBITS + 1 : IBITS;
+  localparam int unsigned WW = (WKIND == 2) ? 2 : (WKIND == 0) ? WBITS + 1 : WBITS;
+  localparam int unsigned PW = XW + WW;
+
   if (!XNOR) begin : gen_x
-    logic [SIMD*AW-1:0] xv;  // lane s: value of input element s (shared by the PEs)
+    logic [SIMD*XW-1:0] xv;  // lane s: value of input element s (shared by the PEs), XW bits
     for (genvar s = 0; s < SIMD; s++) begin : gen_lane
-      assign xv[s*AW +: AW] = ext(AW'(x[s*IBITS +: IBITS]), x[s*IBITS + IBITS - 1], IKIND,
-                                  IBITS);
+      assign xv[s*XW +: XW] = XW'(ext(AW'(x[s*IBITS +: IBITS]), x[s*IBITS + IBITS - 1], IKIND,
+                                      IBITS));
     end
   end
 
@@ -163,21 +222,31 @@ module qsim_mvtu #(
     logic signed [AW-1:0]  acc_q;
     logic signed [AW-1:0]  dot;
     logic [SIMD*WBITS-1:0] w;       // weight tile (p, tile_q)
-    assign w = WEIGHTS[p * TILES + 32'(tile_q)];
+    assign w = w_tile[p*SIMD*WBITS +: SIMD*WBITS];
     if (XNOR) begin : gen_xnor
       // 1-bit lanes: the dot product counts the lanes where input and weight agree. As one
       // $countones, Verilator simulates it with popcount instructions instead of SIMD adds.
       assign dot = AW'($countones(x ~^ w));
     end else begin : gen_mac
-      logic [SIMD*AW-1:0] wv;       // lane s: value of weight s
+      logic [SIMD*WW-1:0] wv;       // lane s: value of weight s, WW bits
+      logic [SIMD*PW-1:0] prod;     // lane s: x[s] * w[s], exact in PW bits
       for (genvar s = 0; s < SIMD; s++) begin : gen_lane
-        assign wv[s*AW +: AW] = ext(AW'(w[s*WBITS +: WBITS]), w[s*WBITS + WBITS - 1], WKIND,
-                                    WBITS);
+        assign wv[s*WW +: WW] = WW'(ext(AW'(w[s*WBITS +: WBITS]), w[s*WBITS + WBITS - 1],
+                                        WKIND, WBITS));
+        if (USE_DSP) begin : gen_dsp
+          (* use_dsp = "yes" *) logic signed [PW-1:0] pr;
+          assign pr = $signed(gen_x.xv[s*XW +: XW]) * $signed(wv[s*WW +: WW]);
+          assign prod[s*PW +: PW] = pr;
+        end else begin : gen_lut
+          (* use_dsp = "no" *) logic signed [PW-1:0] pr;
+          assign pr = $signed(gen_x.xv[s*XW +: XW]) * $signed(wv[s*WW +: WW]);
+          assign prod[s*PW +: PW] = pr;
+        end
       end
       always_comb begin
         dot = '0;
         for (int unsigned s = 0; s < SIMD; s++) begin
-          dot = dot + $signed(gen_x.xv[s * AW +: AW]) * $signed(wv[s * AW +: AW]);
+          dot = dot + AW'($signed(prod[s * PW +: PW]));
         end
       end
     end
@@ -191,16 +260,14 @@ module qsim_mvtu #(
 
   qsim_threshold #(
     .PE        (PE),
-    .NF        (NF),
     .AW        (AW),
     .NTHR      (NTHR),
     .OBITS     (OBITS),
     .OBIPOLAR  (OBIPOLAR),
-    .ACT_VAL   (ACT_VAL),
-    .THRESHOLDS(THRESHOLDS)
+    .ACT_VAL   (ACT_VAL)
   ) u_threshold (
     .val_i (acc_next),
-    .nf_i  (nf_q),
+    .thr_i (t_row),
     .data_o(act)
   );
 

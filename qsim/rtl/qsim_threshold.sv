@@ -5,25 +5,24 @@
 //   y[p]     = count[p]                                      (OBIPOLAR: the wire bit, 1 = +1)
 //   y[p]     = val[p][OBITS-1:0]                             (NTHR = 0: no thresholds)
 //
-// Thresholds are the unpacked array THRESHOLDS[(p*NF + nf)*NTHR + s], i.e. the (PE, NF, S)
-// array of the Python config's threshold_tiles(), flattened. Used inside qsim_mvtu and
-// qsim_thresholding; purely combinational (the callers register its output).
+// Thresholds come in on thr_i: the row of one fold nf of the Python config's threshold_tiles()
+// (PE, NF, S), threshold (p, s) in bits [(p*NTHR + s)*AW +: AW]. The callers keep the rows in a
+// qsim_rom (block RAM or LUT ROM) and read the row of the word being computed one cycle ahead.
+// Used inside qsim_mvtu and qsim_thresholding; purely combinational (the callers register its
+// output).
 `default_nettype none
 
 module qsim_threshold #(
   parameter int unsigned PE       = 1,     // lanes
-  parameter int unsigned NF       = 1,     // threshold sets per lane (selected by nf_i)
   parameter int unsigned AW       = 8,     // signed width of values and thresholds
   parameter int unsigned NTHR     = 1,     // thresholds per channel S (0: pass val through)
   parameter int unsigned OBITS    = 8,     // output bits per lane
   parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output (NTHR = 1, ACT_VAL = 0)
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
-  localparam int unsigned NFW     = (NF > 1) ? $clog2(NF) : 1,
-  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1,
-  parameter logic [AW-1:0] THRESHOLDS [PE*NF*TS] = '{default: '0}  // (PE, NF, S), flattened
+  localparam int unsigned TS      = (NTHR > 0) ? NTHR : 1
 ) (
   input  wire logic [PE*AW-1:0]    val_i,   // lane p in [(p+1)*AW-1 : p*AW]
-  input  wire logic [NFW-1:0]      nf_i,    // threshold set (output fold) of this word
+  input  wire logic [PE*TS*AW-1:0] thr_i,   // thresholds of this word's fold, (p, s)
   output      logic [PE*OBITS-1:0] data_o   // lane p in [(p+1)*OBITS-1 : p*OBITS]
 );
 
@@ -36,10 +35,9 @@ module qsim_threshold #(
     for (genvar p = 0; p < PE; p++) begin : gen_lane
       assign data_o[p*OBITS +: OBITS] = val_i[p*AW +: OBITS];
     end
-    logic unused_nf, unused_val, unused_thresholds;
-    assign unused_nf         = ^nf_i;
-    assign unused_val        = ^val_i;  // the sign bit above OBITS is dropped
-    assign unused_thresholds = ^THRESHOLDS[0];
+    logic unused_thr, unused_val;
+    assign unused_thr = ^thr_i;
+    assign unused_val = ^val_i;  // the sign bit above OBITS is dropped
   end else begin : gen_thr
     if (OBIPOLAR && (NTHR != 1 || ACT_VAL != 0)) begin : gen_check_bipolar
       $fatal(1, "qsim_threshold: a BIPOLAR odt needs exactly 1 threshold and act_val=0");
@@ -51,7 +49,7 @@ module qsim_threshold #(
       always_comb begin
         count = '0;
         for (int unsigned s = 0; s < NTHR; s++) begin
-          if (val >= $signed(THRESHOLDS[(p * NF + 32'(nf_i)) * NTHR + s])) begin
+          if (val >= $signed(thr_i[(p * NTHR + s) * AW +: AW])) begin
             count = count + CNTW'(1);
           end
         end

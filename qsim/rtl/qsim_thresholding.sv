@@ -6,6 +6,8 @@
 //           pops its word and writes the 1-word output register. A step fires in cycle t iff
 //           its word was accepted before t and the output register is empty or being emptied.
 // Latency:  2 cycles from accept to transfer.   II: 1 word per cycle.
+// Memory:   the thresholds (NF words of PE*S*AW bits) are a qsim_rom (registered read,
+//           $readmemh), addressed one word ahead: same cycles as with combinational thresholds.
 // Model:    qsim/models/thresholding.py (Thresholding.schedule, capacity 2).
 //
 //   cycle      0    1    2    3
@@ -24,9 +26,11 @@ module qsim_thresholding #(
   parameter int unsigned OBITS    = 1,     // output element bits
   parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
-  localparam int unsigned NF      = (C / PE > 0) ? C / PE : 1,
-  // threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s
-  parameter logic [AW-1:0] THRESHOLDS [PE*NF*NTHR] = '{default: '0}
+  parameter bit          T_BLOCK  = 1'b0,  // thresholds in block RAM (else LUT ROM)
+  // .mem file of threshold_tiles() (PE, NF, S): line nf, threshold (p, s) in bits
+  // [(p*S + s + 1)*AW-1 : (p*S + s)*AW] ("": all zero)
+  parameter string       THRESHOLDS_FILE = "",
+  localparam int unsigned NF      = (C / PE > 0) ? C / PE : 1
 ) (
   input  wire logic                clk_i,
   input  wire logic                rst_ni,
@@ -68,11 +72,26 @@ module qsim_thresholding #(
 
   // ---- engine: one step per word --------------------------------------------------------
   logic                room;  // the output register can take a word this cycle
-  logic [NFW-1:0]      nf_q;
+  logic [NFW-1:0]      nf_q, nf_next, t_addr;
+  logic [PE*NTHR*AW-1:0] t_row;  // thresholds of fold nf_q, (p, s) in [(p*S + s)*AW +: AW]
   logic [PE*AW-1:0]    val;
   logic [PE*OBITS-1:0] act;
 
-  assign fire = head_valid && room;
+  assign fire    = head_valid && room;
+  assign nf_next = (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
+  // read ahead: the row of the fold the counter holds after this edge (0 in reset)
+  assign t_addr  = !rst_ni ? '0 : (fire ? nf_next : nf_q);
+
+  qsim_rom #(
+    .WIDTH(PE * NTHR * AW),
+    .DEPTH(NF),
+    .FILE (THRESHOLDS_FILE),
+    .STYLE(T_BLOCK ? "block" : "distributed")
+  ) u_thresholds (
+    .clk_i (clk_i),
+    .addr_i(t_addr),
+    .data_o(t_row)
+  );
 
   for (genvar p = 0; p < PE; p++) begin : gen_decode
     logic [IBITS-1:0] b;
@@ -88,16 +107,14 @@ module qsim_thresholding #(
 
   qsim_threshold #(
     .PE        (PE),
-    .NF        (NF),
     .AW        (AW),
     .NTHR      (NTHR),
     .OBITS     (OBITS),
     .OBIPOLAR  (OBIPOLAR),
-    .ACT_VAL   (ACT_VAL),
-    .THRESHOLDS(THRESHOLDS)
+    .ACT_VAL   (ACT_VAL)
   ) u_threshold (
     .val_i (val),
-    .nf_i  (nf_q),
+    .thr_i (t_row),
     .data_o(act)
   );
 
@@ -105,7 +122,7 @@ module qsim_thresholding #(
     if (!rst_ni) begin
       nf_q <= '0;
     end else if (fire) begin
-      nf_q <= (nf_q == NFW'(NF - 1)) ? '0 : nf_q + NFW'(1);
+      nf_q <= nf_next;
     end
   end
 

@@ -27,8 +27,9 @@ __all__ = ["CoreSpec", "SvParam", "kind_code", "pack_values", "uint_param"]
 
 @dataclass(frozen=True)
 class SvParam:
-    """One SV parameter: ``kind`` is "uint", "int", "bit" or "array" (an unpacked array of
-    ``bits // elem`` elements of ``elem`` bits; ``value`` packs element 0 in the LSBs).
+    """One SV parameter: ``kind`` is "uint", "int", "bit", "mem" (a .mem file, see
+    :mod:`qsim.rtlsim._memfile`) or "array" (an unpacked array of ``bits // elem`` elements of
+    ``elem`` bits; ``value`` packs element 0 in the LSBs).
 
     Large constants are unpacked arrays on purpose: Verilator folds a packed concatenation
     pairwise, quadratic in its width (a 590 kbit weight parameter took 25 s to elaborate,

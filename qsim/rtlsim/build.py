@@ -20,10 +20,18 @@ from typing import Mapping, Optional, Sequence
 
 from qsim._toolchain import apply_verilator_env, verilator_bin, verilator_version
 from qsim.errors import SimulationError, ToolchainError
-from qsim.rtlsim.svgen import CoreSpec, render_bench, render_package, render_top, rtl_sources
+from qsim.rtlsim._memfile import MEM_DIR_MACRO
+from qsim.rtlsim.svgen import (
+    CoreSpec,
+    render_bench,
+    render_package,
+    render_top,
+    rtl_sources,
+    write_mem_files,
+)
 
 __all__ = ["Bench", "DEFAULT_CACHE", "build_bench", "fst_available", "lint_sources",
-           "write_bench_sources"]
+           "mem_dir_define", "write_bench_sources"]
 
 #: Default cache root (relative to the working directory, like pytest's cache).
 DEFAULT_CACHE = Path(".qsim_cache")
@@ -54,9 +62,11 @@ class Bench:
 
 def write_bench_sources(specs: Sequence[CoreSpec], out_dir: Path,
                         top: str = "qsim_bench") -> list[Path]:
-    """Write packages, tops and the bench for ``specs`` into ``out_dir``; return every source
-    (hand-written RTL first, then generated files) in compile order."""
+    """Write packages, tops, .mem files and the bench for ``specs`` into ``out_dir``; return
+    every source (hand-written RTL first, then generated files) in compile order (the .mem
+    files are read at run time, not compiled)."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    write_mem_files(specs, out_dir)
     hand = rtl_sources(*specs)
     generated: list[Path] = []
     seen: set[str] = set()
@@ -82,7 +92,14 @@ def fst_available() -> bool:
     return any(Path(d, "lz4.h").is_file() for d in ("/usr/include", "/usr/local/include"))
 
 
+def mem_dir_define(src_dir: Path) -> str:
+    """The ``QSIM_MEM_DIR`` value (an SV string literal) for .mem files in ``src_dir``:
+    Verilator reads them at run time, from wherever the simulation runs."""
+    return f'"{src_dir.resolve()}/"'
+
+
 def _digest(specs: Sequence[CoreSpec], trace: bool) -> str:
+    # the package text names every .mem file by its tag, a hash of the memory contents
     h = hashlib.sha256()
     h.update(f"verilator {verilator_version()} args {_BUILD_ARGS} {_MAKE_VARS} trace {trace} "
              f"fst {trace and fst_available()}\n".encode())
@@ -119,8 +136,8 @@ def build_bench(specs: Sequence[CoreSpec], cache: Path = DEFAULT_CACHE,
     os.environ["MAKEFLAGS"] = f"{makeflags or ''} {_MAKE_VARS}".strip()
     try:
         runner.build(sources=sources, hdl_toplevel=top, build_dir=tmp, always=True,
-                     build_args=args, timescale=_TIMESCALE, waves=trace,
-                     log_file=log)
+                     build_args=args, timescale=_TIMESCALE, waves=trace, log_file=log,
+                     defines={MEM_DIR_MACRO: mem_dir_define(final / "src")})
     except (SystemExit, Exception) as exc:  # the runner raises SystemExit/CalledProcessError
         tail = log.read_text()[-4000:] if log.is_file() else ""
         raise SimulationError(f"Verilator build of bench {[s.tag for s in specs]!r} failed "

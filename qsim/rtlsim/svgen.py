@@ -3,8 +3,9 @@
 Every SV parameter of a core is derived here from its config object, so no number is written
 twice (STYLE.md rule 2). For one instance the generator writes
 
-* ``<tag>_pkg.sv``: a package of localparams (the core's parameters, weights and thresholds as
-  packed vectors, element 0 in the least significant bits), and
+* ``<tag>_pkg.sv``: a package of localparams (the core's parameters; weights and thresholds
+  as the names of their .mem files, see :mod:`qsim.rtlsim._memfile`),
+* ``<tag>_weights.mem``/``<tag>_thresholds.mem`` (:func:`write_mem_files`), and
 * ``<tag>.sv``: a top module with Vivado's AXI-Stream names (``ap_clk``, ``ap_rst_n``,
   ``s_axis_*``, ``m_axis_*``) that instantiates ``qsim_axis_wrap`` and the chosen core,
 
@@ -35,9 +36,11 @@ import numpy.typing as npt
 from qsim.errors import ConfigError
 from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 from qsim.models._dtypes import BIPOLAR, name, to_bits
+from qsim.models._memstyle import resolve_ram_style
 from qsim.pipeline.dwc import DataWidthConverter
 from qsim.pipeline.fifo import Fifo
 from qsim.rtlsim._corespec import CoreSpec, SvParam, kind_code, pack_values, uint_param
+from qsim.rtlsim._memfile import MEM_DIR_MACRO, mem_file_name, mem_files
 from qsim.rtlsim._svgen_graph import GRAPH_GENERATORS
 from qsim.rtlsim._svports import (
     Links,
@@ -49,7 +52,7 @@ from qsim.rtlsim._svports import (
 )
 
 __all__ = ["RTL_DIR", "CoreSpec", "SvParam", "core_spec", "render_bench", "render_package",
-           "render_top", "rtl_sources"]
+           "render_top", "rtl_sources", "write_mem_files"]
 
 #: Directory of the hand-written SystemVerilog.
 RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
@@ -63,9 +66,26 @@ _uint = uint_param
 
 
 def _thresholds(t_tiles: npt.NDArray[Any], aw: int) -> SvParam:
-    return SvParam("THRESHOLDS", _pack(t_tiles, aw), "array",
-                   "threshold_tiles() (PE, NF, S): element (p*NF + nf)*S + s",
-                   bits=t_tiles.size * aw, elem=aw)
+    # (PE, NF, S) -> (NF, PE, S): memory word nf holds every lane's thresholds of fold nf
+    rows = np.ascontiguousarray(t_tiles.transpose(1, 0, 2))
+    return SvParam("THRESHOLDS_FILE", _pack(rows, aw), "mem",
+                   "threshold_tiles() (PE, NF, S): word nf, threshold (p, s) at (p*S + s)*AW",
+                   bits=rows.size * aw, elem=rows.shape[1] * rows.shape[2] * aw)
+
+
+def _weights(w_codes: npt.NDArray[Any], w_bits: int) -> SvParam:
+    # (PE, NF*SF, SIMD) -> (NF*SF, PE, SIMD): memory word `tile` holds every PE's weights
+    words = np.ascontiguousarray(w_codes.transpose(1, 0, 2))
+    return SvParam("WEIGHTS_FILE", _pack(words, w_bits), "mem",
+                   "weight_tiles() (PE, NF*SF, SIMD): word tile, PE p at p*SIMD*WBITS",
+                   bits=words.size * w_bits, elem=words.shape[1] * words.shape[2] * w_bits)
+
+
+def _block(style: str, mem: SvParam, what: str) -> SvParam:
+    """The ``*_BLOCK`` bit of a memory: its FINN ram_style with ``auto`` resolved."""
+    chosen = resolve_ram_style(style, mem.elem, mem.bits // mem.elem)
+    return SvParam(f"{what}_BLOCK", int(chosen == "block"), "bit",
+                   f"{mem.name} in block RAM (ram_style {style!r} -> {chosen!r})")
 
 
 def _mvtu(cfg: MVTU) -> CoreSpec:
@@ -76,9 +96,9 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
     aw = max(acc_bits, int(tdt.bitwidth()) if tdt is not None else obits) + 1
     tiles = cfg.weight_tiles()  # (PE, NF*SF, SIMD)
     w_bits = int(cfg.wdt.bitwidth())
-    w_codes = to_bits(tiles, cfg.wdt)
+    weights = _weights(to_bits(tiles, cfg.wdt), w_bits)
     t_tiles = cfg.threshold_tiles() if s else np.zeros((cfg.pe, cfg.nf, 1), dtype=np.int64)
-    params = (
+    params: tuple[SvParam, ...] = (
         _uint("MW", cfg.mw, "matrix width: input elements per vector"),
         _uint("MH", cfg.mh, "matrix height: output elements per vector"),
         _uint("PE", cfg.pe, "output lanes"),
@@ -93,11 +113,12 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
         _uint("OBITS", obits, f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
-        SvParam("WEIGHTS", _pack(w_codes, w_bits), "array",
-                "weight_tiles() (PE, NF*SF, SIMD): element p*NF*SF + tile, SIMD weights",
-                bits=tiles.size * w_bits, elem=cfg.simd * w_bits),
-        _thresholds(t_tiles, aw),
+        weights, _block(cfg.ram_style, weights, "W"),
+        SvParam("USE_DSP", int(cfg.res_type == "dsp"), "bit", f"resType {cfg.res_type!r}"),
     )
+    if s:
+        thresholds = _thresholds(t_tiles, aw)
+        params += (thresholds, _block(cfg.ram_style_thresholds, thresholds, "T"))
     return CoreSpec("qsim_mvtu", cfg.owner, params, cfg.in_stream.word_bits,
                     cfg.out_stream.word_bits)
 
@@ -105,7 +126,7 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
 def _thresholding(cfg: Thresholding) -> CoreSpec:
     aw = int(cfg.tdt.bitwidth()) + 1
     t_tiles = cfg.threshold_tiles()  # (PE, NF, S)
-    params = (
+    params: tuple[SvParam, ...] = (
         _uint("C", cfg.channels, "channels per frame"),
         _uint("PE", cfg.pe, "channels per word"),
         _uint("IBITS", cfg.idt.bitwidth(), f"input element bits ({name(cfg.idt)})"),
@@ -115,8 +136,9 @@ def _thresholding(cfg: Thresholding) -> CoreSpec:
         _uint("OBITS", cfg.odt.bitwidth(), f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
-        _thresholds(t_tiles, aw),
     )
+    thresholds = _thresholds(t_tiles, aw)
+    params += (thresholds, _block(cfg.ram_style, thresholds, "T"))
     return CoreSpec("qsim_thresholding", cfg.owner, params, cfg.in_stream.word_bits,
                     cfg.out_stream.word_bits)
 
@@ -191,7 +213,8 @@ def rtl_sources(*specs: CoreSpec) -> list[Path]:
     """Hand-written SV files the cores of ``specs`` need, each once, dependencies first, plus
     the AXI wrapper."""
     common = ["qsim_stream_check.sv", "qsim_ibuf.sv", "qsim_oreg.sv", "qsim_axis_wrap.sv"]
-    extra = {"qsim_mvtu": ["qsim_threshold.sv"], "qsim_thresholding": ["qsim_threshold.sv"]}
+    extra = {"qsim_mvtu": ["qsim_rom.sv", "qsim_threshold.sv"],
+             "qsim_thresholding": ["qsim_rom.sv", "qsim_threshold.sv"]}
     names = list(common)
     for spec in specs:
         for n in extra.get(spec.module, []) + [f"{spec.module}.sv"]:
@@ -213,7 +236,11 @@ def _literal(p: SvParam) -> str:
     return "'{\n    " + ",\n    ".join(lines) + "\n  }"
 
 
-def _decl(p: SvParam) -> str:
+def _decl(spec: CoreSpec, p: SvParam) -> str:
+    if p.kind == "mem":
+        return (f"  // {p.comment}: {p.bits // p.elem} words of {p.elem} bits\n"
+                f"  localparam string {p.name} = {{`{MEM_DIR_MACRO}, "
+                f"\"{mem_file_name(spec, p)}\"}};")
     if p.kind == "array":
         return (f"  // {p.comment}\n  localparam logic [{p.elem - 1}:0] {p.name} "
                 f"[{p.bits // p.elem}] = {_literal(p)};")
@@ -232,12 +259,30 @@ def render_package(spec: CoreSpec) -> str:
         )
     else:
         widths = width_params(spec)
-    body = "\n".join(_decl(p) for p in spec.params + widths)
+    body = "\n".join(_decl(spec, p) for p in spec.params + widths)
+    mem_dir = ""
+    if any(p.kind == "mem" for p in spec.params):
+        mem_dir = (f"// .mem files (write_mem_files) are found in `{MEM_DIR_MACRO} (default: the "
+                   f"working folder)\n`ifndef {MEM_DIR_MACRO}\n`define {MEM_DIR_MACRO} \"\"\n"
+                   f"`endif\n")
     return (f"// Generated by qsim.rtlsim.svgen from {spec.owner}; do not edit.\n"
-            f"// A package of constants for the generated top: unused on its own.\n"
+            f"// A package of constants for the generated top: unused on its own.\n{mem_dir}"
             f"/* verilator lint_off UNUSEDPARAM */\n"
             f"package {spec.tag}_pkg;\n{body}\nendpackage\n"
             f"/* verilator lint_on UNUSEDPARAM */\n")
+
+
+def write_mem_files(specs: Sequence[CoreSpec], out_dir: Path) -> list[Path]:
+    """Write the .mem file of every memory of ``specs`` into ``out_dir`` (each file once)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths: dict[Path, None] = {}
+    for spec in specs:
+        for fname, text in mem_files(spec):
+            path = out_dir / fname
+            if path not in paths:
+                path.write_text(text)
+                paths[path] = None
+    return list(paths)
 
 
 def axis_wrap_instance(in_bits: str, out_bits: str, clk: str, rst_n: str, inp: str,

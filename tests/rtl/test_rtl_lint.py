@@ -31,8 +31,10 @@ CONFIGS = mvtu_set() + finn_subset() + thresholding_set() + swg_set() + maxpool_
     glue_set() + graph_set()
 
 CORE_DEPS = {
-    "qsim_mvtu": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_threshold"],
-    "qsim_thresholding": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_threshold"],
+    "qsim_mvtu": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_rom", "qsim_threshold"],
+    "qsim_thresholding": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg", "qsim_rom",
+                          "qsim_threshold"],
+    "qsim_rom": [],
     "qsim_maxpool": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
     "qsim_swg": ["qsim_stream_check", "qsim_oreg"],
     "qsim_fifo": ["qsim_stream_check", "qsim_ibuf", "qsim_oreg"],
