@@ -68,6 +68,16 @@ def _thresholds(t_tiles: npt.NDArray[Any], aw: int) -> SvParam:
                    bits=t_tiles.size * aw, elem=aw)
 
 
+def _acc_check(cfg: MVTU) -> tuple[SvParam, ...]:
+    """ACC_CHECK/ACC_MIN/ACC_MAX: the simulation-only accumulator range assertion (off when
+    the range does not fit an SV int)."""
+    lo, hi = cfg.acc_range
+    on = -(2**31) <= lo and hi < 2**31
+    return (SvParam("ACC_CHECK", int(on), "bit", "check acc in [ACC_MIN, ACC_MAX]"),
+            SvParam("ACC_MIN", lo if on else 0, "int", "accumulator minimum (acc_range)"),
+            SvParam("ACC_MAX", hi if on else 0, "int", "accumulator maximum (acc_range)"))
+
+
 def _mvtu(cfg: MVTU) -> CoreSpec:
     acc_bits = int(cfg.acc_dt.bitwidth())
     obits = int(cfg.odt.bitwidth())
@@ -92,6 +102,7 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
         _uint("NTHR", s, "thresholds per channel (0: output the accumulator)"),
         _uint("OBITS", obits, f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
+        *_acc_check(cfg),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
         SvParam("WEIGHTS", _pack(w_codes, w_bits), "array",
                 "weight_tiles() (PE, NF*SF, SIMD): element p*NF*SF + tile, SIMD weights",
