@@ -241,9 +241,11 @@ graph_block = st.one_of(fmpadding_configs(), duplicate_streams_configs(), add_st
                         global_acc_pool_configs(), label_select_configs())
 
 #: Every block a one-layer Design can hold (one input, one output port): what ``qsim fuzz``
-#: draws. DuplicateStreams and AddStreams are multi-port: drawn from ``graph_block``.
+#: draws, wide foldings (200-600 weight tiles) included. DuplicateStreams and AddStreams are
+#: multi-port: drawn from ``graph_block``.
 any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs(),
-                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs())
+                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs(),
+                      wide_mvtu_configs())
 
 
 @st.composite
