@@ -5,13 +5,16 @@ Unlike the node-by-node levels, the layers run chained (cores, FIFOs, width conv
 level reports the last layer's output and the transfer cycle of every output word, and checks
 those cycles itself against the pipeline cycle model of the same chain
 (:meth:`qsim.pipeline.plan.Stitched.simulate`), raising MismatchError on the first
-difference. Trailing layers without RTL (LabelSelect) are left out, with a note.
+difference. The harness also records every plan link's transfer cycles; the message (and a
+note, whenever any link differs) names the first link whose cycles leave the model's, with the
+word and both cycles: the layer or FIFO where a stitched difference starts.
+Trailing layers without RTL (LabelSelect) are left out, with a note.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -82,18 +85,50 @@ class StitchedLevel(Level):
         res.layers[last.name] = LayerRun(y, cycles=run.cycles, transfer=run.transfer)
         res.notes.append(f"{len(st.nodes)} nodes, {run.cycles} cycles in "
                          f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
-        _check_cycles(last.name, model.accept, run.accept, "accept")
-        _check_cycles(last.name, model.transfer, run.transfer, "transfer")
+        where = first_link_difference(st.link_names, model.words, run.links)
+        if where:
+            res.notes.append(where)
+        _check_cycles(last.name, model.accept, run.accept, "accept", where)
+        _check_cycles(last.name, model.transfer, run.transfer, "transfer", where)
         return res
 
 
-def _check_cycles(layer: str, expected: np.ndarray, got: np.ndarray, what: str) -> None:
+def first_link_difference(names: Sequence[str], model: Sequence[np.ndarray],
+                          got: Sequence[np.ndarray]) -> str:
+    """The plan link whose transfer cycles first leave the pipeline model's (the smallest
+    model cycle at a differing word, so the upstream cause rather than its downstream
+    echoes), or "" when every link agrees or the harness recorded no link cycles."""
+    if not got or len(got) != len(model):
+        return ""
+    first: Optional[tuple[int, int, int]] = None  # (model cycle, link, word)
+    for k, (exp, obs) in enumerate(zip(model, got)):
+        n = min(exp.size, obs.size)
+        diff = np.flatnonzero(exp[:n] != obs[:n])
+        w = int(diff[0]) if diff.size else (n if exp.size != obs.size else -1)
+        if w < 0:
+            continue
+        at = int(exp[w]) if w < exp.size else int(obs[w])
+        if first is None or at < first[0]:
+            first = (at, k, w)
+    if first is None:
+        return ""
+    at, k, w = first
+    exp, obs = model[k], got[k]
+    seen = f"cycle {int(obs[w])}" if w < obs.size else "never"
+    want = f"cycle {int(exp[w])}" if w < exp.size else "no such word"
+    return (f"first link to differ: link {k} {names[k]!r}, word {w}: transferred at {seen}, "
+            f"pipeline model says {want} ({obs.size} words on the link, model {exp.size})")
+
+
+def _check_cycles(layer: str, expected: np.ndarray, got: np.ndarray, what: str,
+                  where: str = "") -> None:
+    at = f"; {where}" if where else ""
     if expected.shape != got.shape:
         raise MismatchError(f"rtlsim-stitched: {got.size} {what} cycles, pipeline model "
-                            f"expects {expected.size} (layer {layer!r})")
+                            f"expects {expected.size} (layer {layer!r}){at}")
     diff = np.flatnonzero(expected != got)
     if diff.size:
         w = int(diff[0])
         raise MismatchError(f"rtlsim-stitched: {what} cycle of word {w} is {int(got[w])}, "
                             f"pipeline model expects {int(expected[w])} (layer {layer!r}, "
-                            f"{diff.size} words differ)")
+                            f"{diff.size} words differ){at}")

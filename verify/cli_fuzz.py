@@ -33,6 +33,10 @@ def add_parser(sub: Any) -> None:
                    help="skip rounds of this seed already finished in RESULTS/campaign.jsonl")
     p.add_argument("--max-rounds", type=positive_int, default=None, help=argparse.SUPPRESS)
     p.add_argument("--replay", metavar="FAILURE_DIR", help="re-run one saved failure")
+    p.add_argument("--batch", type=positive_int, default=None, metavar="N",
+                   help="batched mode: N configs per g++ and Verilator build (every block, "
+                        "wide foldings, corner frames, FIFOs and width converters) through "
+                        "model, cppsim and rtlsim; failures are isolated and saved, not shrunk")
     p.set_defaults(func=run)
 
 
@@ -101,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("[green]passes now[/green]" if res.passed else "[red]still fails[/red]")
         return 0 if res.passed else 1
     results = output_dir(args.results, "--results")
+    if args.batch:
+        return _run_batched(args, results, console)
     with console.status("fuzzing") as status:
         def tick(rec: dict[str, Any]) -> None:
             mark = "ok" if rec["pass"] else "FAIL"
@@ -115,3 +121,21 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[red]failure[/red] {args.results}/failures/{fid} (replay: qsim fuzz "
                       f"--replay {args.results}/failures/{fid} --levels {args.levels})")
     return 1 if summary.failures else 0
+
+
+def _run_batched(args: argparse.Namespace, results: Path, console: Any) -> int:
+    from .fuzz_batch import run_batch_campaign
+
+    with console.status("fuzzing (batched)") as status:
+        def tick(rec: dict[str, Any]) -> None:
+            status.update(f"batch {rec['batch']}: {rec['passed']}/{rec['configs']} passed, "
+                          f"{rec['distinct_so_far']} distinct configs so far")
+
+        s = run_batch_campaign(results, args.minutes, args.seed, size=args.batch,
+                               on_batch=tick, max_batches=args.max_rounds)
+    console.print(f"fuzz: {s.tried} configs in {s.batches} batches through model,cppsim,rtlsim; "
+                  f"{len(s.passed_keys)} distinct (block, shapes, folding, datatypes) passed; "
+                  f"{len(s.failures)} failure(s)")
+    for fid in s.failures:
+        console.print(f"[red]failure[/red] {args.results}/failures/{fid}")
+    return 1 if s.failures else 0

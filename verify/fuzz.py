@@ -11,7 +11,10 @@ Layout of the results directory::
 Rounds are deterministic: round r generates from seed ``S * 1000 + r``, so a rerun with the
 same seed tries the same configs; ``--resume`` skips rounds already finished in the file.
 A round is logged done only when all its examples ran (not when the time budget or an
-interruption cut it). Before appending, a torn last line (a ``kill -9`` mid-write) is cut
+interruption cut it). The time budget is checked between examples only, and not at all once a
+round found a failure: that failure is saved at once, shrunk to the end and the shrunk repro
+replaces it (a failure found near the time limit is never lost to a cut shrink).
+Before appending, a torn last line (a ``kill -9`` mid-write) is cut
 off; on ``--resume`` the records of this seed's unfinished rounds are dropped too, as those
 rounds run again from their start: an interrupted-then-resumed campaign holds the same
 example records as an uninterrupted one of the same seed.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -32,6 +36,7 @@ from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import seed as hyp_seed
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import Flaky, Unsatisfiable
 
 from .blockcheck import check_block
 from .compare import Mismatch
@@ -158,7 +163,9 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
     @given(cfg=any_block, frames=st.integers(1, 3), data_seed=st.integers(0, 2**32 - 1),
            p_stall=st.sampled_from([0.0, 0.3, 0.5]))
     def one(cfg: Any, frames: int, data_seed: int, p_stall: float) -> None:
-        if time.monotonic() >= deadline:
+        # the deadline is checked between examples only: once a failure is found, shrinking
+        # and hypothesis's final replay run to the end whatever the clock says
+        if not last_fail and time.monotonic() >= deadline:
             cut.append(True)
         assume(not cut)
         rng = np.random.default_rng(data_seed)
@@ -173,7 +180,7 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
             _append(log, {"event": "example", "seed": seed, "round": rnd,
                           "block": _block_kind(cfg), "config": _short(cfg), "pass": False,
                           "crash": traceback.format_exc()})
-            last_fail.update(cfg=cfg, x=x, ready=ready, mm=[crash])
+            _found(out, last_fail, levels, cfg=cfg, x=x, ready=ready, mm=[crash])
             raise AssertionError(crash.describe()) from None
         rec = {"event": "example", "seed": seed, "round": rnd, "block": _block_kind(cfg),
                "config": _short(cfg), "frames": frames, "p_stall": p_stall,
@@ -184,19 +191,32 @@ def _run_round(out: Path, log: Path, db: Any, seed: int, rnd: int, deadline: flo
         if on_example:
             on_example(rec)
         if res.mismatches:
-            last_fail.update(cfg=cfg, x=x, ready=ready, mm=res.mismatches)
+            _found(out, last_fail, levels, cfg=cfg, x=x, ready=ready, mm=res.mismatches)
             raise AssertionError(res.mismatches[0].describe())
 
     try:
         one()
-    except AssertionError:
-        if last_fail:  # hypothesis re-runs the shrunk example last: that is what we keep
-            fid = save_failure(out, last_fail["cfg"], last_fail["x"], last_fail["ready"],
-                               last_fail["mm"], levels)
-            summary.failures.append(fid)
-            _append(log, {"event": "failure", "seed": seed, "round": rnd, "id": fid,
-                          "mismatch": last_fail["mm"][0].describe()})
+    except (AssertionError, Flaky, Unsatisfiable):
+        pass  # a failure (shrunk, or as found if hypothesis gave up) is in last_fail
+    if last_fail:  # hypothesis re-runs the shrunk example last: that is what we keep
+        fid = save_failure(out, last_fail["cfg"], last_fail["x"], last_fail["ready"],
+                           last_fail["mm"], levels)
+        first = last_fail.get("first")
+        if first and first != fid:  # the unshrunk copy saved when found is superseded
+            shutil.rmtree(out / "failures" / first, ignore_errors=True)
+        summary.failures.append(fid)
+        _append(log, {"event": "failure", "seed": seed, "round": rnd, "id": fid,
+                      "mismatch": last_fail["mm"][0].describe()})
     return not cut
+
+
+def _found(out: Path, last_fail: dict[str, Any], levels: Sequence[str], **fail: Any) -> None:
+    """Record a failing example; the first of a round is saved at once (an interruption
+    while shrinking keeps it), the shrunk one replaces it at the end of the round."""
+    if not last_fail:
+        last_fail["first"] = save_failure(out, fail["cfg"], fail["x"], fail["ready"],
+                                          fail["mm"], levels)
+    last_fail.update(fail)
 
 
 def _short(cfg: Any) -> dict[str, Any]:

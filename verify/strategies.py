@@ -107,6 +107,44 @@ def mvtu_configs(draw: Any, max_dim: int = 12) -> MVTU:
 
 
 @st.composite
+def wide_mvtu_configs(draw: Any) -> MVTU:
+    """MVTUs with wide folding: NF*SF tiles from 200 to 600 (around the 256 boundary of an
+    8-bit tile counter), narrow types and at most 4 channels per word so one stays cheap."""
+    tiles = draw(st.one_of(st.integers(200, 600), st.sampled_from([255, 256, 257, 511, 512,
+                                                                   513])))
+    nf = draw(st.sampled_from(divisors(tiles)))
+    sf = tiles // nf
+    pe, simd = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    xnor = draw(st.booleans())
+    types = ["BIPOLAR", "BINARY"] if xnor else ["INT2", "UINT2", "BIPOLAR", "BINARY", "INT3"]
+    idt = draw(st.sampled_from(types))
+    wdt = idt if xnor else draw(st.sampled_from(types))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    w = rand_values(rng, wdt, (sf * simd, nf * pe))
+    base = MVTU(mw=sf * simd, mh=nf * pe, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
+                binary_xnor=xnor)
+    if draw(st.booleans()):
+        return base
+    lo, hi = base.acc_range
+    return MVTU(mw=sf * simd, mh=nf * pe, pe=pe, simd=simd, idt=idt, wdt=wdt, weights=w,
+                binary_xnor=xnor, odt="UINT2", thresholds=rand_thresholds(rng, nf * pe, 3, lo,
+                                                                          hi))
+
+
+@st.composite
+def glue_configs(draw: Any) -> Any:
+    """A FIFO (depth 1-5) or a data-width converter (ratio 1-4, either direction)."""
+    from qsim.pipeline import DataWidthConverter, Fifo
+
+    if draw(st.booleans()):
+        return Fifo(depth=draw(st.integers(1, 5)), width=draw(st.integers(1, 20)))
+    narrow, r = draw(st.integers(1, 8)), draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        return DataWidthConverter(in_width=narrow * r, out_width=narrow)
+    return DataWidthConverter(in_width=narrow, out_width=narrow * r)
+
+
+@st.composite
 def thresholding_configs(draw: Any) -> Thresholding:
     c = draw(st.integers(1, 12))
     pe = draw(st.sampled_from(divisors(c)))
@@ -203,9 +241,11 @@ graph_block = st.one_of(fmpadding_configs(), duplicate_streams_configs(), add_st
                         global_acc_pool_configs(), label_select_configs())
 
 #: Every block a one-layer Design can hold (one input, one output port): what ``qsim fuzz``
-#: draws. DuplicateStreams and AddStreams are multi-port: drawn from ``graph_block``.
+#: draws, wide foldings (200-600 weight tiles) included. DuplicateStreams and AddStreams are
+#: multi-port: drawn from ``graph_block``.
 any_block = st.one_of(mvtu_configs(), thresholding_configs(), swg_configs(), maxpool_configs(),
-                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs())
+                      fmpadding_configs(), global_acc_pool_configs(), label_select_configs(),
+                      wide_mvtu_configs())
 
 
 @st.composite

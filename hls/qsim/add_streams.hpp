@@ -39,6 +39,9 @@ void add_streams(hls::stream<ap_uint<PE * IDT0::width> >& in0,
       const ACC va = IDT0::decode(lane<IDT0::width, PE>(a, p));
       const ACC vb = IDT1::decode(lane<IDT1::width, PE>(b, p));
       const ACC s = va + vb;
+      QSIM_ASSERT_ACC(s, (long long)IDT0::decode(lane<IDT0::width, PE>(a, p)).to_int64() +
+                             (long long)IDT1::decode(lane<IDT1::width, PE>(b, p)).to_int64(),
+                      "add_streams", i, p);
       QSIM_ASSERT_FITS(ODT, s, "add_streams", i, p);
       set_lane<ODT::width, PE>(y, p, ODT::encode(s));
     }

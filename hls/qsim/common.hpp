@@ -11,7 +11,10 @@
 //
 // cppsim builds (not __SYNTHESIS__) also get QSIM_ASSERT_FITS(T, v, what, word, lane), which
 // throws qsim::range_error when v is not a value of codec T (the accumulating kernels check
-// every output against their declared output type with it).
+// every output against their declared output type with it), and QSIM_ASSERT_ACC(acc, exact,
+// what, word, lane), which throws qsim::range_error when an accumulator of its declared type
+// differs from the exact sum kept alongside in 64 bits (the declared type wrapped: too narrow,
+// or signed at the width of an unsigned range).
 #ifndef QSIM_COMMON_HPP
 #define QSIM_COMMON_HPP
 
@@ -108,6 +111,21 @@ inline void assert_fits(const V& v, const char* what, unsigned long long word, u
                       " leaves the output type (" + std::to_string(T::width) + " bits)");
   }
 }
+
+// Trap (cppsim only) unless the accumulator `acc` (its declared C++ type) holds the exact
+// partial sum `exact`, computed alongside in 64 bits: every accumulator value must stay in
+// the range its type was declared for.
+template <typename A>
+inline void assert_acc(const A& acc, long long exact, const char* what,
+                       unsigned long long word, unsigned lane) {
+  if (static_cast<long long>(acc.to_int64()) != exact) {
+    throw range_error(std::string(what) + ": accumulator " + acc.to_string(10) +
+                      " != exact sum " + std::to_string(exact) + " at output word " +
+                      std::to_string(word) + " lane " + std::to_string(lane) +
+                      ": the accumulator type (" + std::to_string(A::width) + " bits, " +
+                      (A(-1) < A(0) ? "signed" : "unsigned") + ") cannot hold it");
+  }
+}
 #endif
 
 }  // namespace qsim
@@ -116,9 +134,12 @@ inline void assert_fits(const V& v, const char* what, unsigned long long word, u
 #define QSIM_COUNT_TRIP() (++::qsim::trip_count())
 #define QSIM_ASSERT_FITS(T, v, what, word, lane) \
   (::qsim::assert_fits<T>((v), (what), (word), (lane)))
+#define QSIM_ASSERT_ACC(acc, exact, what, word, lane) \
+  (::qsim::assert_acc((acc), (exact), (what), (word), (lane)))
 #else
 #define QSIM_COUNT_TRIP() ((void)0)
 #define QSIM_ASSERT_FITS(T, v, what, word, lane) ((void)0)
+#define QSIM_ASSERT_ACC(acc, exact, what, word, lane) ((void)0)
 #endif
 
 #endif  // QSIM_COMMON_HPP

@@ -7,7 +7,8 @@
 // range [H*W*min(IDT), H*W*max(IDT)] (a partial sum over k pixels lies in [k*min, k*max],
 // inside that range because min <= 0 <= max for every qsim type); the final sum is encoded as
 // ODT.
-// cppsim builds trap with qsim::range_error if a final sum is not a value of ODT.
+// cppsim builds trap with qsim::range_error if a final sum is not a value of ODT, or if a
+// running sum in ACC differs from the exact one kept in 64 bits (QSIM_ASSERT_ACC).
 //
 // Schedule (one pipelined loop, II=1, one iteration per input word):
 //   for px < H*W, nf < NF = C/PE:
@@ -34,6 +35,9 @@ void global_acc_pool(hls::stream<ap_uint<PE * IDT::width> >& in,
   const unsigned PIXELS = H * W;
   ACC acc[NF][PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 2
+#ifndef __SYNTHESIS__
+  long long exact[C / PE][PE];  // cppsim: the exact running sums, for the range check
+#endif
   unsigned px = 0, nf = 0;
   unsigned long long written = 0;
   const unsigned long long total = (unsigned long long)reps * PIXELS * NF;
@@ -48,6 +52,11 @@ void global_acc_pool(hls::stream<ap_uint<PE * IDT::width> >& in,
       const ACC v = IDT::decode(lane<IDT::width, PE>(x, p));
       const ACC s = (px == 0) ? v : ACC(acc[nf][p] + v);
       acc[nf][p] = s;
+#ifndef __SYNTHESIS__
+      exact[nf][p] = ((px == 0) ? 0LL : exact[nf][p]) +
+                     (long long)IDT::decode(lane<IDT::width, PE>(x, p)).to_int64();
+      QSIM_ASSERT_ACC(s, exact[nf][p], "global_acc_pool", written, p);
+#endif
       if (last) {
         QSIM_ASSERT_FITS(ODT, s, "global_acc_pool", written, p);
         set_lane<ODT::width, PE>(y, p, ODT::encode(s));

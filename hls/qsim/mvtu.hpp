@@ -11,6 +11,8 @@
 //     acc[p] = (sf == 0 ? 0 : acc[p]) + dot(x, weights[p][tile])   for every PE p in parallel
 //     if sf == SF-1: out.write({act(nf, p, acc[p]) for p})        PE lanes, lane p = channel nf*PE+p
 // Trip count: NF*SF iterations per vector (the Python model's schedule.steps).
+// cppsim builds keep the exact partial sums in 64 bits beside acc[] and trap with
+// qsim::range_error when an accumulator differs (ACC wrapped: QSIM_ASSERT_ACC).
 //
 // Template parameters:
 //   MW, MH     matrix width (inputs) and height (outputs)
@@ -75,6 +77,9 @@ void mvtu(hls::stream<ap_uint<SIMD * IDT::width> >& in,
   in_word inbuf[SF];  // the current input vector, replayed for nf > 0
   ACC acc[PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete
+#ifndef __SYNTHESIS__
+  long long exact[PE];  // cppsim: the exact partial sums, for the accumulator range check
+#endif
   unsigned nf = 0, sf = 0, tile = 0;
   const unsigned long long total = (unsigned long long)reps * NF * SF;
   for (unsigned long long i = 0; i < total; i++) {
@@ -91,6 +96,11 @@ void mvtu(hls::stream<ap_uint<SIMD * IDT::width> >& in,
 #pragma HLS UNROLL
       const ACC partial = (sf == 0) ? ACC(0) : acc[p];
       acc[p] = partial + SimdDot<SIMD, IDT, WDT, ACC, XNOR>::dot(x, weights[p][tile]);
+#ifndef __SYNTHESIS__
+      exact[p] = ((sf == 0) ? 0LL : exact[p]) +
+                 SimdDot<SIMD, IDT, WDT, ap_int<64>, XNOR>::dot(x, weights[p][tile]).to_int64();
+      QSIM_ASSERT_ACC(acc[p], exact[p], "mvtu", i / SF, p);
+#endif
     }
     if (sf == SF - 1) {
       out_word y = 0;

@@ -135,6 +135,30 @@ module qsim_add #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in1_valid_i), .ready_i(in1_ready_o),
     .data_i(in1_data_i)
   );
+
+  // ---- sum range: every lane in [min0 + min1, max0 + max1] of the input types ---------------
+  localparam longint SMIN = ((IKIND0 == 2) ? -64'sd1 : (IKIND0 == 1) ?
+                             -(64'sd1 <<< (IBITS0 - 1)) : 64'sd0) +
+                            ((IKIND1 == 2) ? -64'sd1 : (IKIND1 == 1) ?
+                             -(64'sd1 <<< (IBITS1 - 1)) : 64'sd0);
+  localparam longint SMAX = ((IKIND0 == 2) ? 64'sd1 : (IKIND0 == 1) ?
+                             (64'sd1 <<< (IBITS0 - 1)) - 64'sd1 : (64'sd1 <<< IBITS0) - 64'sd1) +
+                            ((IKIND1 == 2) ? 64'sd1 : (IKIND1 == 1) ?
+                             (64'sd1 <<< (IBITS1 - 1)) - 64'sd1 : (64'sd1 <<< IBITS1) - 64'sd1);
+  if (OBITS <= 62) begin : gen_check_sum
+    for (genvar p = 0; p < PE; p++) begin : gen_lane_sum
+      longint v;
+      assign v = (IKIND0 != 0 || IKIND1 != 0) ? longint'($signed(sum[p*OBITS +: OBITS]))
+                                              : longint'({1'b0, sum[p*OBITS +: OBITS]});
+      always_ff @(posedge clk_i) begin
+        if (rst_ni && fire) begin
+          assert (v >= SMIN && v <= SMAX)
+            else $error("qsim_add sum: lane %0d value %0d outside [%0d, %0d]", p, v, SMIN,
+                        SMAX);
+        end
+      end
+    end
+  end
 `endif
 
 endmodule

@@ -139,6 +139,31 @@ module qsim_global_acc_pool #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
   );
+
+  // ---- running-sum range: after k pixels every lane lies in [k*IMIN, k*IMAX] (the input
+  // type's ends), so the output holds [NPIX*IMIN, NPIX*IMAX]; a narrow OBITS wraps out of it
+  localparam longint IMIN = (IKIND == 2) ? -64'sd1 : (IKIND == 1) ?
+                            -(64'sd1 <<< (IBITS - 1)) : 64'sd0;
+  localparam longint IMAX = (IKIND == 2) ? 64'sd1 : (IKIND == 1) ?
+                            (64'sd1 <<< (IBITS - 1)) - 64'sd1 : (64'sd1 <<< IBITS) - 64'sd1;
+  if (OBITS <= 62) begin : gen_check_sum
+    for (genvar p = 0; p < PE; p++) begin : gen_lane_sum
+      longint v, k;
+      always_comb begin
+        v = (IKIND != 0) ? longint'($signed(sum[p*OBITS +: OBITS]))
+                         : longint'({1'b0, sum[p*OBITS +: OBITS]});
+        k = longint'(pix_q) + 64'sd1;
+      end
+      always_ff @(posedge clk_i) begin
+        if (rst_ni && fire) begin
+          assert (v >= k * IMIN && v <= k * IMAX)
+            else $error("qsim_global_acc_pool sum: lane %0d value %0d outside [%0d, %0d] %s",
+                        p, v, k * IMIN, k * IMAX, $sformatf("after %0d pixel(s), channel fold %0d",
+                                                          k, cf_q));
+        end
+      end
+    end
+  end
 `endif
 
 endmodule

@@ -39,6 +39,11 @@ module qsim_mvtu #(
   parameter int unsigned NTHR     = 0,     // thresholds per channel S (0: output the accumulator)
   parameter int unsigned OBITS    = 8,     // output element bits
   parameter bit          OBIPOLAR = 1'b0,  // BIPOLAR output
+  // simulation check: every accumulator value lies in [ACC_MIN, ACC_MAX] (the config's exact
+  // acc_range; ACC_CHECK = 0 when it does not fit an int)
+  parameter bit          ACC_CHECK = 1'b0,
+  parameter int          ACC_MIN   = 0,
+  parameter int          ACC_MAX   = 0,
   parameter int          ACT_VAL  = 0,     // output when no threshold is passed
   parameter bit          W_BLOCK  = 1'b1,  // weights in block RAM (else LUT ROM)
   parameter bit          T_BLOCK  = 1'b0,  // thresholds in block RAM (else LUT ROM)
@@ -288,6 +293,24 @@ module qsim_mvtu #(
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
   );
+
+  // ---- accumulator range: every partial sum stays in the config's [ACC_MIN, ACC_MAX] -------
+  // (a partial sum lies between the sums of its terms' minima and maxima, inside acc_range:
+  // every qsim input type's range holds 0 or is BIPOLAR's symmetric {-1, +1})
+  if (ACC_CHECK) begin : gen_check_acc
+    for (genvar p = 0; p < PE; p++) begin : gen_pe_acc
+      logic signed [AW-1:0] v;
+      assign v = acc_next[p*AW +: AW];
+      always_ff @(posedge clk_i) begin
+        if (rst_ni && fire) begin
+          assert (v >= AW'(ACC_MIN) && v <= AW'(ACC_MAX))
+            else $error("qsim_mvtu accumulator: PE %0d value %0d outside [%0d, %0d] at %s",
+                        p, v, ACC_MIN, ACC_MAX, $sformatf("step nf=%0d sf=%0d tile=%0d",
+                                                          nf_q, sf_q, tile_q));
+        end
+      end
+    end
+  end
 `endif
 
 endmodule

@@ -23,6 +23,10 @@ ports while it is not waiting on the bench (its next input word offered, its out
 After ``watchdog`` quiet cycles in a row, or at the run's cycle limit with instances
 unfinished, the run stops and records each stalled instance's port state and word counts
 (``stall``); the pytest side raises SimulationError with them.
+
+Progress: at each run's reset release the simulation time of its cycle 0 is appended to
+``<result>.progress``, so an SV assertion that stops the simulator (no result written) is
+reported with the run and cycle it fired in.
 """
 
 from __future__ import annotations
@@ -35,8 +39,20 @@ from typing import Any
 import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.utils import get_sim_time
 
 _RESET_EDGES = 3
+_HALF_PERIOD_PS = 5000  # the clock is 10 ns
+
+
+def _progress(name: str, cycle0_ps: int) -> None:
+    """Append the simulation time of run ``name``'s cycle 0 to the progress file (``<result
+    path>.progress``, one JSON line per run): an SV assertion that stops the simulator is
+    reported with its run and cycle from it (see ``qsim.rtlsim._evidence``)."""
+    path = Path(os.environ["QSIM_BENCH_RESULT"] + ".progress")
+    with path.open("a") as fh:
+        fh.write(json.dumps({"run": name, "cycle0_ps": int(cycle0_ps),
+                             "period_ps": 2 * _HALF_PERIOD_PS}) + "\n")
 
 
 class _InPort:
@@ -208,6 +224,7 @@ async def _run(dut: Any, instances: list[dict[str, Any]], run: dict[str, Any]) -
     falling = FallingEdge(dut.ap_clk)
     await falling
     dut.ap_rst_n.value = 1
+    _progress(run["name"], int(get_sim_time("ps")) + _HALF_PERIOD_PS)
     t, timeout = 0, int(run["timeout"])
     watchdog = int(run.get("watchdog", timeout + 1))
     stall: dict[str, Any] = {}

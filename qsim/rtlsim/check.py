@@ -34,6 +34,7 @@ from qsim.errors import MismatchError, SimulationError, StreamError
 from qsim.models._block import Block
 from qsim.models._dtypes import BIPOLAR
 from qsim.rtlsim._compare import compare as _compare
+from qsim.rtlsim._evidence import assertion_report
 from qsim.rtlsim._svports import axis_names
 from qsim.rtlsim.build import DEFAULT_CACHE, Bench, build_bench
 from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
@@ -201,7 +202,8 @@ def _stall_report(insts: Sequence[_Instance], result: dict[str, Any]) -> Optiona
     return None
 
 
-def _simulate(bench: Bench, plan: dict[str, Any]) -> tuple[dict[str, Any], Path, float]:
+def _simulate(bench: Bench, plan: dict[str, Any], owners: Sequence[str] = ()
+              ) -> tuple[dict[str, Any], Path, float]:
     from cocotb_tools.runner import get_runner
 
     runs_root = bench.build_dir / "runs"
@@ -221,14 +223,19 @@ def _simulate(bench: Bench, plan: dict[str, Any]) -> tuple[dict[str, Any], Path,
                                                                   "WARNING")},
                     waves=bench.trace, log_file=log)
     except (SystemExit, Exception) as exc:
+        evidence = assertion_report(log, Path(f"{result_path}.progress"), owners)
+        if evidence:
+            raise SimulationError(f"{evidence}\n  (simulation of {str(bench.build_dir)!r} "
+                                  f"stopped; log {str(log)!r})") from None
         raise SimulationError(f"simulation of {str(bench.build_dir)!r} failed to run "
                               f"({exc!r}); log {str(log)!r}") from None
     seconds = time.monotonic() - t0
     if not result_path.is_file():
+        evidence = assertion_report(log, Path(f"{result_path}.progress"), owners)
         tail = log.read_text()[-3000:] if log.is_file() else ""
         raise SimulationError(f"simulation of {str(bench.build_dir)!r} ended without results "
                               f"(an SV assertion or the cocotb test failed); log {str(log)!r}:"
-                              f"\n{tail}")
+                              f"\n{evidence or tail}")
     return json.loads(result_path.read_text()), run_dir, seconds
 
 
@@ -298,7 +305,7 @@ def _run_instances(insts: Sequence[_Instance], patterns: Sequence[Pattern],
     specs = [core_spec(inst.cfg) for inst in insts]
     bench = build_bench(specs, cache)
     plan = _plan(insts, patterns, rng, independent_ports)
-    result, run_dir, sim_s = _simulate(bench, plan)
+    result, run_dir, sim_s = _simulate(bench, plan, [str(i.cfg.owner) for i in insts])
     cycles = sum(r["instances"][0]["cycles"] for r in result["runs"]) if insts else 0
     report = RtlReport(len(insts), len(patterns), bench.build_seconds, sim_s, cycles,
                        bench.build_dir)

@@ -76,6 +76,8 @@ class NativeRun:
     cycles: int                  # cycles simulated
     sim_seconds: float
     build: NativeBuild
+    # per plan link (link order): the transfer cycle of every word on it
+    links: tuple[npt.NDArray[np.int64], ...] = ()
 
 
 def _w32(bits: int) -> int:
@@ -242,7 +244,18 @@ def run_stitched(st: Stitched, words: Sequence[int], n_out: int,
         transfer = np.fromfile(d / "transfer.bin", dtype=np.int64)
         accept = np.fromfile(d / "accept.bin", dtype=np.int64)
         cycles = int((d / "status.txt").read_text().split()[1])
-    return NativeRun(out, accept, transfer, cycles, seconds, build)
+        links = _link_cycles(d)
+    return NativeRun(out, accept, transfer, cycles, seconds, build, links)
+
+
+def _link_cycles(d: Path) -> tuple[npt.NDArray[np.int64], ...]:
+    """Per link, the transfer cycles the harness recorded (link_counts.bin, link_cycles.bin)."""
+    if not (d / "link_counts.bin").is_file():
+        return ()
+    counts = np.fromfile(d / "link_counts.bin", dtype=np.int64)
+    flat = np.fromfile(d / "link_cycles.bin", dtype=np.int64)
+    # (sum(counts),) -> one array per link
+    return tuple(np.split(flat, np.cumsum(counts)[:-1])) if counts.size else ()
 
 
 def run_native(design: Any, x: Any, ready: Optional[npt.ArrayLike] = None,

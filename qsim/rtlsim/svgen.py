@@ -88,6 +88,16 @@ def _block(style: str, mem: SvParam, what: str) -> SvParam:
                    f"{mem.name} in block RAM (ram_style {style!r} -> {chosen!r})")
 
 
+def _acc_check(cfg: MVTU) -> tuple[SvParam, ...]:
+    """ACC_CHECK/ACC_MIN/ACC_MAX: the simulation-only accumulator range assertion (off when
+    the range does not fit an SV int)."""
+    lo, hi = cfg.acc_range
+    on = -(2**31) <= lo and hi < 2**31
+    return (SvParam("ACC_CHECK", int(on), "bit", "check acc in [ACC_MIN, ACC_MAX]"),
+            SvParam("ACC_MIN", lo if on else 0, "int", "accumulator minimum (acc_range)"),
+            SvParam("ACC_MAX", hi if on else 0, "int", "accumulator maximum (acc_range)"))
+
+
 def _mvtu(cfg: MVTU) -> CoreSpec:
     acc_bits = int(cfg.acc_dt.bitwidth())
     obits = int(cfg.odt.bitwidth())
@@ -112,6 +122,7 @@ def _mvtu(cfg: MVTU) -> CoreSpec:
         _uint("NTHR", s, "thresholds per channel (0: output the accumulator)"),
         _uint("OBITS", obits, f"output element bits ({name(cfg.odt)})"),
         SvParam("OBIPOLAR", int(cfg.odt == BIPOLAR), "bit", "BIPOLAR output"),
+        *_acc_check(cfg),
         SvParam("ACT_VAL", int(cfg.act_val), "int", "output when no threshold is passed"),
         weights, _block(cfg.ram_style, weights, "W"),
         SvParam("USE_DSP", int(cfg.res_type == "dsp"), "bit", f"resType {cfg.res_type!r}"),

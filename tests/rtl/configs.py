@@ -21,6 +21,7 @@ from qsim.models import (
 )
 from qsim.pipeline import DataWidthConverter, Fifo
 from qsim.verify.strategies import (  # noqa: F401
+    glue_configs,
     maxpool_configs,
     mvtu_configs,
     swg_configs,
@@ -139,16 +140,6 @@ def glue_set() -> list[Any]:
         DataWidthConverter(in_width=8, out_width=2), DataWidthConverter(in_width=3, out_width=9),
         DataWidthConverter(in_width=4, out_width=4), DataWidthConverter(in_width=12, out_width=4),
     ]
-
-
-@st.composite
-def glue_configs(draw: Any) -> Any:
-    if draw(st.booleans()):
-        return Fifo(depth=draw(st.integers(1, 5)), width=draw(st.integers(1, 20)))
-    narrow, r = draw(st.integers(1, 8)), draw(st.integers(1, 4))
-    if draw(st.booleans()):
-        return DataWidthConverter(in_width=narrow * r, out_width=narrow)
-    return DataWidthConverter(in_width=narrow, out_width=narrow * r)
 
 
 #: One random batch: a few configs of every block, simulated in one bench.

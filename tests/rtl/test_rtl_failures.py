@@ -87,3 +87,28 @@ def test_stalled_core_raises_with_its_port_state(monkeypatch: pytest.MonkeyPatch
                                               r"valid=0.*after 4 of 4 words.*after 4 of 5 "
                                               r"words.*waveform: '"):
         check._run_instances([inst], [Pattern("none")], rng, DEFAULT_CACHE)
+
+
+def test_sv_assertion_is_reported_with_text_instance_run_and_cycle(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MVTU's accumulator range assertion armed one short of the real range [0, 15]:
+    the error names the assertion text, block, instance, run and cycle (input word 0
+    accepted at cycle 0, steps (0, 0), (0, 1), (0, 2) at cycles 1, 2, 3: the sum reaches 15
+    at tile 2, cycle 3)."""
+    from qsim.errors import SimulationError
+    from qsim.rtlsim import svgen
+    from qsim.rtlsim._corespec import SvParam
+    from qsim.rtlsim.check import run_rtl
+    from qsim.verify.corners import corner_inputs
+    from qsim.verify.edge_configs import type_boundary_set
+
+    monkeypatch.setattr(svgen, "_acc_check", lambda cfg: (
+        SvParam("ACC_CHECK", 1, "bit", ""), SvParam("ACC_MIN", 0, "int", ""),
+        SvParam("ACC_MAX", 14, "int", "")))
+    cfg = type_boundary_set()[0]
+    assert cfg.acc_range == (0, 15)
+    with pytest.raises(SimulationError, match=r"SV assertion failed in MVTU 'acc_uint4_full' "
+                       r"\(instance i0, qsim_bench\.u_i0\.u_core\.gen_check_acc\.gen_pe_acc\[0\]"
+                       r"\), run 'none', cycle 3: qsim_mvtu accumulator: PE 0 value 15 outside "
+                       r"\[0, 14\] at step nf=0 sf=2 tile=2 \[qsim_mvtu\.sv:\d+\]"):
+        run_rtl([cfg], [corner_inputs(cfg)])

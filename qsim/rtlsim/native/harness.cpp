@@ -8,7 +8,9 @@
 //   READY     binary uint8 per cycle: m_axis_tready, cycles past the end ready, or "-"
 //   N_OUT     output words to collect; the run ends after the last one
 //   OUT_DIR   receives out_words.bin (QSIM_OUT_W32 uint32 per word), transfer.bin and
-//             accept.bin (int64 cycles) and status.txt ("cycles <n>")
+//             accept.bin (int64 cycles) and status.txt ("cycles <n>"); link_counts.bin (words
+//             per link, int64) and link_cycles.bin (every link's transfer cycles, link after
+//             link, int64): the evidence that localizes a stitched mismatch to a link
 //   WATCHDOG  cycles without any word moving on any link (while the input offers or is done
 //             and the output is ready) before the run is declared stuck
 //   MAX_CYCLES hard limit
@@ -181,6 +183,7 @@ int main(int argc, char** argv) {
   transfer.reserve(n_out);
   std::vector<uint32_t> out_words(n_out * QSIM_OUT_W32, 0u);
   std::vector<uint64_t> moved(QSIM_NLINKS, 0);
+  std::vector<std::vector<int64_t> > link_cycles(QSIM_NLINKS);  // transfer cycles per link
   std::size_t i_in = 0, loaded = static_cast<std::size_t>(-1);
   uint64_t t = 0, quiet = 0;
   int status = 0;
@@ -202,6 +205,7 @@ int main(int argc, char** argv) {
       const bool r = l == QSIM_NLINKS - 1 ? rdy : *lr[l] != 0;
       if (v && r) {
         ++moved[l];
+        link_cycles[l].push_back(static_cast<int64_t>(t));
         any = true;
       }
     }
@@ -235,9 +239,16 @@ int main(int argc, char** argv) {
   }
   top.final();
   out_words.resize(transfer.size() * QSIM_OUT_W32);
+  std::vector<int64_t> link_counts, link_all;
+  for (const std::vector<int64_t>& c : link_cycles) {
+    link_counts.push_back(static_cast<int64_t>(c.size()));
+    link_all.insert(link_all.end(), c.begin(), c.end());
+  }
   bool ok = write_file(out_dir + "/out_words.bin", out_words) &&
             write_file(out_dir + "/transfer.bin", transfer) &&
-            write_file(out_dir + "/accept.bin", accept);
+            write_file(out_dir + "/accept.bin", accept) &&
+            write_file(out_dir + "/link_counts.bin", link_counts) &&
+            write_file(out_dir + "/link_cycles.bin", link_all);
   FILE* f = std::fopen((out_dir + "/status.txt").c_str(), "w");
   if (f) {
     std::fprintf(f, "cycles %llu\n", static_cast<unsigned long long>(t));
