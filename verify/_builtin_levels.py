@@ -150,21 +150,24 @@ def _output_name(source: str) -> str:
 
 @register
 class RtlsimLevel(Level):
-    """The SV cores under Verilator + cocotb, node by node, all layers in one bench.
+    """The SV cores under Verilator, node by node, all layers in one bench.
 
     Every layer's output words, input accept cycles, output transfer cycles and the protocol
-    are checked against the block models for the chosen valid/ready patterns ("none" by
-    default; the full sweep with ``Context.sweep``)."""
+    are checked against the block models. By default the bench (every layer's top side by side
+    in one Verilator model) runs stall-free ("none") under the native C++ harness
+    (:mod:`qsim.rtlsim.native_bench`): bulk vectors at C++ speed. With ``Context.sweep`` the
+    same bench runs the full valid/ready pattern sweep under cocotb, with SV assertions."""
 
     name = "rtlsim"
-    description = "SystemVerilog under Verilator + cocotb (node by node)"
+    description = "SystemVerilog under Verilator (node by node; native harness, cocotb sweep)"
     has_cycles = True
 
     def unavailable(self) -> Optional[str]:
-        from qsim._toolchain import apply_verilator_env
+        from qsim._toolchain import apply_verilator_env, find_cxx
         from qsim.errors import ToolchainError
 
         try:
+            find_cxx()
             apply_verilator_env()
         except ToolchainError as exc:
             return str(exc)
@@ -173,6 +176,7 @@ class RtlsimLevel(Level):
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
         from qsim.rtlsim.check import run_rtl
+        from qsim.rtlsim.native_bench import run_rtl_native
         from qsim.rtlsim.patterns import DEFAULT_PATTERNS
 
         res = LevelResult(self.name)
@@ -186,12 +190,15 @@ class RtlsimLevel(Level):
             layers.append(layer)
             cfgs.append(layer.block)
             inputs.append(frames_in if len(frames_in) > 1 else frames_in[0])
+        driver = "cocotb" if ctx.sweep else "native harness"
         if progress:
-            progress(f"{len(cfgs)} cores in one bench")
+            progress(f"{len(cfgs)} cores in one bench ({driver})")
         patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
-        run = run_rtl(cfgs, inputs, patterns=patterns, seed=ctx.seed)
-        res.notes.append(f"patterns: {', '.join(p.name for p in patterns)}; "
-                         f"{run.report.cycles} cycles simulated")
+        run = (run_rtl if ctx.sweep else run_rtl_native)(cfgs, inputs, patterns=patterns,
+                                                          seed=ctx.seed)
+        res.notes.append(f"{driver}; patterns: {', '.join(p.name for p in patterns)}; "
+                         f"{run.report.cycles} cycles simulated in {run.report.sim_seconds:.2f}"
+                         f" s (build {run.report.build_seconds:.1f} s)")
         for k, layer in enumerate(layers):
             first = inputs[k][0] if layer.in_ports > 1 else inputs[k]
             n_expect = layer.block.out_words * layer.block.frames_of(first)
