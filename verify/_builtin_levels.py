@@ -175,32 +175,51 @@ class RtlsimLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
-        from qsim.rtlsim.check import run_rtl
-        from qsim.rtlsim.native_bench import run_rtl_native
-        from qsim.rtlsim.patterns import DEFAULT_PATTERNS
-
         res = LevelResult(self.name)
-        layers, cfgs, inputs = [], [], []
+        layers, inputs = [], []
         for layer, xin in layer_inputs(design, x, expected):
             if not hasattr(layer.block, "stall_free"):
                 res.notes.append(f"layer {layer.name!r}: no RTL core for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            frames_in = [v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin]
             layers.append(layer)
-            cfgs.append(layer.block)
-            inputs.append(frames_in if len(frames_in) > 1 else frames_in[0])
-        driver = "cocotb" if ctx.sweep else "native harness"
+            inputs.append([v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin])
+        if ctx.sweep:
+            return self._sweep(res, layers, inputs, x.shape[0], ctx, progress)
+        from qsim.rtlsim.native_layers import run_layers_native
+
         if progress:
-            progress(f"{len(cfgs)} cores in one bench ({driver})")
-        patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
-        run = (run_rtl if ctx.sweep else run_rtl_native)(cfgs, inputs, patterns=patterns,
-                                                          seed=ctx.seed)
-        res.notes.append(f"{driver}; patterns: {', '.join(p.name for p in patterns)}; "
-                         f"{run.report.cycles} cycles simulated in {run.report.sim_seconds:.2f}"
-                         f" s (build {run.report.build_seconds:.1f} s)")
+            progress(f"{len(layers)} cores in one bench (native harness)")
+        outs = [expected[la.name] if la.name in expected else None for la in layers]
+        run = run_layers_native([la.block for la in layers], inputs,
+                                None if any(o is None for o in outs) else outs)
+        res.notes.append(f"native harness, stall-free; {run.cycles} cycles simulated in "
+                         f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
         for k, layer in enumerate(layers):
-            first = inputs[k][0] if layer.in_ports > 1 else inputs[k]
+            res.layers[layer.name] = LayerRun(
+                run.outputs[k][0].reshape((x.shape[0],) + tuple(layer.out_shape)),
+                transfer=run.transfer[k][0])
+        owner = {la.block.owner: la.name for la in layers}
+        for problem in run.problems:
+            name = next((ln for o, ln in owner.items() if problem.startswith(o)), "(bench)")
+            res.problems.append((name, problem))
+        return res
+
+    def _sweep(self, res: LevelResult, layers: list[Any], inputs: list[list[np.ndarray]],
+               n: int, ctx: "Context", progress: Progress) -> LevelResult:
+        """The full valid/ready pattern sweep on the same bench under cocotb."""
+        from qsim.rtlsim.check import run_rtl
+        from qsim.rtlsim.patterns import DEFAULT_PATTERNS
+
+        cfgs = [la.block for la in layers]
+        if progress:
+            progress(f"{len(cfgs)} cores in one bench (cocotb sweep)")
+        run = run_rtl(cfgs, [v if len(v) > 1 else v[0] for v in inputs],
+                      patterns=DEFAULT_PATTERNS, seed=ctx.seed)
+        res.notes.append(f"cocotb; patterns: {', '.join(p.name for p in DEFAULT_PATTERNS)}; "
+                         f"{run.report.cycles} cycles simulated")
+        for k, layer in enumerate(layers):
+            first = inputs[k][0]
             n_expect = layer.block.out_words * layer.block.frames_of(first)
             if len(run.words[k]) != n_expect:
                 res.problems.append((layer.name, f"{len(run.words[k])} output words, expected "
@@ -208,11 +227,11 @@ class RtlsimLevel(Level):
                 continue
             y = layer.block.unpack_output(run.words[k])
             res.layers[layer.name] = LayerRun(
-                y.reshape((x.shape[0],) + tuple(layer.out_shape)),
+                y.reshape((n,) + tuple(layer.out_shape)),
                 transfer=np.asarray(run.transfer[k]), waveform=run.waveform)
         owner = {la.block.owner: la.name for la in layers}
         for problem in run.problems:
-            layer = next((n for o, n in owner.items() if problem.startswith(o)), "(bench)")
-            res.problems.append((layer, problem))
+            name = next((ln for o, ln in owner.items() if problem.startswith(o)), "(bench)")
+            res.problems.append((name, problem))
         res.waveform = run.waveform
         return res

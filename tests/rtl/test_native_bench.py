@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import qsim.rtlsim.native_bench as nb
+import qsim.rtlsim.native_layers as nl
 from qsim.errors import SimulationError
 from qsim.models import MVTU, AddStreams, DuplicateStreams, FMPadding, MaxPool
 from qsim.rtlsim.check import run_rtl
@@ -89,3 +90,45 @@ def test_ports_header_names_every_port() -> None:
     assert "static const int QSIM_NIN = 6;" in text  # AddStreams: 2
     assert "static const int QSIM_NOUT = 7;" in text  # DuplicateStreams: 3
     assert "t->i1_s1_axis_tdata" in text and "t->i2_m2_axis_tvalid" in text
+
+
+@pytest.mark.parametrize(("dtype", "lanes"), [("BIPOLAR", 32), ("BINARY", 3), ("INT4", 3),
+                                              ("UINT8", 8), ("INT3", 25), ("INT8", 9)])
+def test_stream_limbs_match_the_block_packing(dtype: str, lanes: int) -> None:
+    """The bulk packer equals StreamFormat.pack word for word (75 and 72 bits: > 64)."""
+    from qsim.models._dtypes import resolve
+    from qsim.models._stream import StreamFormat
+
+    fmt = StreamFormat(resolve(dtype, "dt", "test"), lanes, "test")
+    rng = np.random.default_rng(lanes)
+    lo, hi = int(fmt.dtype.min()), int(fmt.dtype.max())
+    vals = rng.integers(lo, hi + 1, (7, lanes))
+    if dtype == "BIPOLAR":
+        vals = rng.integers(0, 2, (7, lanes)) * 2 - 1
+    limbs = nl.stream_limbs(fmt, vals)
+    words = [int.from_bytes(r.astype("<u4").tobytes(), "little") for r in limbs]
+    assert words == fmt.pack(vals)
+    assert np.array_equal(nl.stream_values(fmt, limbs), vals)
+
+
+def test_bulk_layers_match_models_on_every_port() -> None:
+    run = nl.run_layers_native(CFGS, [[x] if not isinstance(x, list) else x
+                                      for x in _inputs()])
+    assert run.problems == []
+    cocotb = nb.run_rtl_native(CFGS, _inputs())  # the generic path on the same bench
+    for k, cfg in enumerate(CFGS):
+        for q in range(cfg.out_ports):
+            assert cfg.pack_output(run.outputs[k][q]) == cocotb.words[k]
+        assert run.transfer[k][0].tolist() == cocotb.transfer[k]
+        assert run.accept[k][0].tolist() == cocotb.accept[k]
+
+
+def test_bulk_layers_report_a_wrong_word() -> None:
+    xs = [[x] if not isinstance(x, list) else x for x in _inputs()]
+    outs = [cfg(*x) for cfg, x in zip(CFGS, xs)]
+    outs[4] = outs[4].copy()
+    outs[4][1, 0, 1, 3] += 1  # MaxPool: frame 1, pixel (0, 1), channel 3 = word 11, lane 1
+    run = nl.run_layers_native(CFGS, xs, outs)
+    assert len(run.problems) == 1, run.problems
+    assert run.problems[0].startswith("MaxPool 'mp' (instance i4), run 'none': output word "
+                                      "11 lane 1: expected")
