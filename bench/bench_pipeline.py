@@ -3,8 +3,9 @@
     python bench/bench_pipeline.py p2 [--frames 3]        model vs native on stitched CNV-w1a1
     python bench/bench_pipeline.py p2 --net resnet8:w4a4  the same on ResNet-8 (a graph)
     python bench/bench_pipeline.py p3 [--net tfc] [--frames 20]   native vs cocotb (cycles/s)
-    python bench/bench_pipeline.py bulk [--frames 100] [--shards 2]  CNV frames through native
-                                                          on 2 cores (extrapolated to 10,000)
+    python bench/bench_pipeline.py bulk [--frames 100] [--shards 2] [--fifos sized|default]
+                                                          CNV frames through native on 2 cores
+                                                          (extrapolated to 10,000), sized FIFOs
     python bench/bench_pipeline.py stallfree [--frames 4] zoo nets: cycles/frame vs bottleneck
     python bench/bench_pipeline.py sizing [--net tfc] [--criterion period]  FIFO sizing, checked
                                                           in native rtlsim
@@ -136,7 +137,16 @@ def bulk(args: argparse.Namespace) -> None:
     from qsim.rtlsim.native_run import run_sharded
 
     d = _design(args.net)
-    st = stitch(d)
+    depths = None
+    if args.fifos == "sized" and d.fifo_depths is None:  # as the rtlsim-stitched level
+        from qsim.pipeline.fifo_sizing import size_fifos
+
+        t0 = time.perf_counter()
+        sizing = size_fifos(d, samples=4, criterion="period")
+        depths = list(sizing.depths)
+        print(f"  FIFOs sized on the model in {time.perf_counter() - t0:.1f} s: {depths} "
+              f"({sum(depths)} words)")
+    st = stitch(d, depths)
     x = _inputs(d, args.frames)
     b = build_native(st, assertions=args.assertions, optimize=True)
     print(f"  native build: {b.build_seconds:.1f} s ({b.build_dir.name})")
@@ -217,6 +227,9 @@ def main() -> None:
     ap.add_argument("--assertions", action="store_true")
     ap.add_argument("--model-only", action="store_true")
     ap.add_argument("--shards", type=int, default=2, help="bulk: harness processes (cores)")
+    ap.add_argument("--fifos", default="sized", choices=["sized", "default"],
+                    help="bulk: FIFO depths sized on the model (default) or the folding's "
+                         "(FINN's 2 words when it gives none)")
     ap.add_argument("--criterion", default="cycles", choices=["cycles", "period"],
                     help="sizing: keep the total cycles or the last sample's period")
     args = ap.parse_args()

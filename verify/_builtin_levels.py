@@ -68,17 +68,31 @@ class CppsimLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
-        from qsim.cppsim.runner import run_cppsim
+        import time
+
+        from qsim.cppsim.runner import block_libraries
 
         res = LevelResult(self.name)
+        todo = []
         for layer, xin in layer_inputs(design, x, expected):
-            if progress:
-                progress(layer.name)
             if not hasattr(layer.block, "stall_free"):  # LabelSelect: no HLS kernel (yet)
                 res.notes.append(f"layer {layer.name!r}: no HLS kernel for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            y, trips = run_cppsim(layer.block, *xin)
+            todo.append((layer, xin))
+        if progress:
+            progress(f"compiling {len(todo)} layers, 2 at a time")
+        t0 = time.perf_counter()
+        # weights and thresholds are passed at run time: one compile per shape and type
+        libs, builds = block_libraries([la.block for la, _ in todo], jobs=2)
+        compiled = len({b.key for b in builds if not b.cached})
+        res.notes.append(f"{len(todo)} layers, {len({b.key for b in builds})} kernels: "
+                         f"{compiled} compiled, the rest cached "
+                         f"({time.perf_counter() - t0:.1f} s)")
+        for (layer, xin), lib in zip(todo, libs):
+            if progress:
+                progress(layer.name)
+            y, trips = lib.run("top", layer.block, *xin)
             res.layers[layer.name] = LayerRun(
                 np.asarray(y).reshape((x.shape[0],) + layer.out_shape), trip_count=int(trips))
         return res
@@ -136,21 +150,24 @@ def _output_name(source: str) -> str:
 
 @register
 class RtlsimLevel(Level):
-    """The SV cores under Verilator + cocotb, node by node, all layers in one bench.
+    """The SV cores under Verilator, node by node, all layers in one bench.
 
     Every layer's output words, input accept cycles, output transfer cycles and the protocol
-    are checked against the block models for the chosen valid/ready patterns ("none" by
-    default; the full sweep with ``Context.sweep``)."""
+    are checked against the block models. By default the bench (every layer's top side by side
+    in one Verilator model) runs stall-free ("none") under the native C++ harness
+    (:mod:`qsim.rtlsim.native_bench`): bulk vectors at C++ speed. With ``Context.sweep`` the
+    same bench runs the full valid/ready pattern sweep under cocotb, with SV assertions."""
 
     name = "rtlsim"
-    description = "SystemVerilog under Verilator + cocotb (node by node)"
+    description = "SystemVerilog under Verilator (node by node; native harness, cocotb sweep)"
     has_cycles = True
 
     def unavailable(self) -> Optional[str]:
-        from qsim._toolchain import apply_verilator_env
+        from qsim._toolchain import apply_verilator_env, find_cxx
         from qsim.errors import ToolchainError
 
         try:
+            find_cxx()
             apply_verilator_env()
         except ToolchainError as exc:
             return str(exc)
@@ -158,28 +175,51 @@ class RtlsimLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
-        from qsim.rtlsim.check import run_rtl
-        from qsim.rtlsim.patterns import DEFAULT_PATTERNS
-
         res = LevelResult(self.name)
-        layers, cfgs, inputs = [], [], []
+        layers, inputs = [], []
         for layer, xin in layer_inputs(design, x, expected):
             if not hasattr(layer.block, "stall_free"):
                 res.notes.append(f"layer {layer.name!r}: no RTL core for "
                                  f"{type(layer.block).__name__}; not run")
                 continue
-            frames_in = [v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin]
             layers.append(layer)
-            cfgs.append(layer.block)
-            inputs.append(frames_in if len(frames_in) > 1 else frames_in[0])
+            inputs.append([v.reshape((-1,) + tuple(layer.block.in_frame_shape)) for v in xin])
+        if ctx.sweep:
+            return self._sweep(res, layers, inputs, x.shape[0], ctx, progress)
+        from qsim.rtlsim.native_layers import run_layers_native
+
         if progress:
-            progress(f"{len(cfgs)} cores in one bench")
-        patterns = DEFAULT_PATTERNS if ctx.sweep else DEFAULT_PATTERNS[:1]
-        run = run_rtl(cfgs, inputs, patterns=patterns, seed=ctx.seed)
-        res.notes.append(f"patterns: {', '.join(p.name for p in patterns)}; "
+            progress(f"{len(layers)} cores in one bench (native harness)")
+        outs = [expected[la.name] if la.name in expected else None for la in layers]
+        run = run_layers_native([la.block for la in layers], inputs,
+                                None if any(o is None for o in outs) else outs)
+        res.notes.append(f"native harness, stall-free; {run.cycles} cycles simulated in "
+                         f"{run.sim_seconds:.2f} s (build {run.build.build_seconds:.1f} s)")
+        for k, layer in enumerate(layers):
+            res.layers[layer.name] = LayerRun(
+                run.outputs[k][0].reshape((x.shape[0],) + tuple(layer.out_shape)),
+                transfer=run.transfer[k][0])
+        owner = {la.block.owner: la.name for la in layers}
+        for problem in run.problems:
+            name = next((ln for o, ln in owner.items() if problem.startswith(o)), "(bench)")
+            res.problems.append((name, problem))
+        return res
+
+    def _sweep(self, res: LevelResult, layers: list[Any], inputs: list[list[np.ndarray]],
+               n: int, ctx: "Context", progress: Progress) -> LevelResult:
+        """The full valid/ready pattern sweep on the same bench under cocotb."""
+        from qsim.rtlsim.check import run_rtl
+        from qsim.rtlsim.patterns import DEFAULT_PATTERNS
+
+        cfgs = [la.block for la in layers]
+        if progress:
+            progress(f"{len(cfgs)} cores in one bench (cocotb sweep)")
+        run = run_rtl(cfgs, [v if len(v) > 1 else v[0] for v in inputs],
+                      patterns=DEFAULT_PATTERNS, seed=ctx.seed)
+        res.notes.append(f"cocotb; patterns: {', '.join(p.name for p in DEFAULT_PATTERNS)}; "
                          f"{run.report.cycles} cycles simulated")
         for k, layer in enumerate(layers):
-            first = inputs[k][0] if layer.in_ports > 1 else inputs[k]
+            first = inputs[k][0]
             n_expect = layer.block.out_words * layer.block.frames_of(first)
             if len(run.words[k]) != n_expect:
                 res.problems.append((layer.name, f"{len(run.words[k])} output words, expected "
@@ -187,11 +227,11 @@ class RtlsimLevel(Level):
                 continue
             y = layer.block.unpack_output(run.words[k])
             res.layers[layer.name] = LayerRun(
-                y.reshape((x.shape[0],) + tuple(layer.out_shape)),
+                y.reshape((n,) + tuple(layer.out_shape)),
                 transfer=np.asarray(run.transfer[k]), waveform=run.waveform)
         owner = {la.block.owner: la.name for la in layers}
         for problem in run.problems:
-            layer = next((n for o, n in owner.items() if problem.startswith(o)), "(bench)")
-            res.problems.append((layer, problem))
+            name = next((ln for o, ln in owner.items() if problem.startswith(o)), "(bench)")
+            res.problems.append((name, problem))
         res.waveform = run.waveform
         return res

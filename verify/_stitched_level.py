@@ -68,7 +68,7 @@ class StitchedLevel(Level):
         if dropped:
             res.notes.append(f"layers {dropped!r} have no RTL core; stitched up to "
                              f"{rtl.layers[-1].name!r}")
-        st = stitch(rtl)
+        st = stitch(rtl, _sized_depths(rtl, res))
         if progress:
             progress(f"{len(st.nodes)} nodes stitched")
         n = st.samples_of(x)
@@ -91,6 +91,22 @@ class StitchedLevel(Level):
         _check_cycles(last.name, model.accept, run.accept, "accept", where)
         _check_cycles(last.name, model.transfer, run.transfer, "transfer", where)
         return res
+
+
+def _sized_depths(design: Any, res: LevelResult) -> Optional[list[int]]:
+    """The FIFO depths to stitch with: the folding's (``inFIFODepths``) when it gives any,
+    else those :func:`qsim.pipeline.fifo_sizing.size_fifos` finds on the pipeline model
+    (4 samples, keep the period): FINN's default 2-word FIFOs nearly double CNV-w1a1's
+    period, so a bulk run on them measures a design nobody would build."""
+    if design.fifo_depths is not None or not design.links:
+        return None
+    from qsim.pipeline.fifo_sizing import size_fifos
+
+    sizing = size_fifos(design, samples=4, criterion="period")
+    res.notes.append(f"FIFO depths sized on the pipeline model (the folding gives none): "
+                     f"{list(sizing.depths)}, {sum(sizing.depths)} words; steady-state "
+                     f"period kept")
+    return list(sizing.depths)
 
 
 def first_link_difference(names: Sequence[str], model: Sequence[np.ndarray],

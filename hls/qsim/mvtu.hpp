@@ -21,13 +21,35 @@
 //   ACC        accumulator type (ap_int/ap_uint wide enough never to overflow)
 //   XNOR       true: acc = popcount(xnor(x_bits, w_bits)) over the 1-bit wire codes
 //   Act        qsim::PassThrough<ODT> or qsim::Thresholds<PE, NF, S, T, ODT>
+//
+// Run-time weights (FINN's "decoupled"/external mem_mode, shapes still fixed at compile time):
+// load_weights<PE, TILES>(src, weights) copies PE*TILES packed tiles, src[p*TILES + tile], from
+// an external memory into the on-chip array before the stream loop runs; the thresholds of Act
+// load the same way (load_thresholds, thresholding.hpp). One compiled kernel then serves every
+// weight set of its shape and types.
 #ifndef QSIM_MVTU_HPP
 #define QSIM_MVTU_HPP
 
 #include "qsim/activation.hpp"
 #include "qsim/common.hpp"
+#include "qsim/thresholding.hpp"  // load_thresholds (run-time thresholds)
 
 namespace qsim {
+
+// Copy PE*TILES packed weight tiles, src[p*TILES + tile], into the on-chip array the kernel
+// reads (one word per iteration; weights[p] is PE p's bank).
+template <unsigned PE, unsigned TILES, int WB>
+void load_weights(const ap_uint<WB>* src, ap_uint<WB> weights[PE][TILES]) {
+  unsigned p = 0, tile = 0;
+  for (unsigned i = 0; i < PE * TILES; i++) {
+#pragma HLS PIPELINE II = 1
+    weights[p][tile] = src[i];
+    if (++tile == TILES) {
+      tile = 0;
+      p++;
+    }
+  }
+}
 
 // Sum over the SIMD lanes of x[s] * w[s] (or popcount of xnor for XNOR), one tile's worth.
 template <unsigned SIMD, typename IDT, typename WDT, typename ACC, bool XNOR>
@@ -50,6 +72,11 @@ struct SimdDot<SIMD, IDT, WDT, ACC, true> {
   static ACC dot(const ap_uint<SIMD>& x, const ap_uint<SIMD>& w) {
 #pragma HLS INLINE
     const ap_uint<SIMD> agree = ~(x ^ w);
+#ifndef __SYNTHESIS__
+    if (SIMD <= 64) {  // cppsim: the same count, one popcount instruction per word
+      return ACC(__builtin_popcountll(agree.to_uint64()));
+    }
+#endif
     ACC count = 0;
     for (unsigned s = 0; s < SIMD; s++) {
 #pragma HLS UNROLL

@@ -11,6 +11,11 @@
 //   C, PE   channels and channels per word
 //   IDT     input codec (qsim::Int<W>, UInt<W>, Bipolar)
 //   Act     qsim::Thresholds<PE, C/PE, S, T, ODT>
+//
+// Run-time thresholds: load_thresholds(src, act_val, act) copies PE*NF*S thresholds,
+// src[(p*NF + nf)*S + s] = T[nf*PE + p, s], from an external memory into act before the stream
+// loop runs (the MVTU's thresholds load the same way), so the compiled kernel serves every
+// threshold set of its shape and types.
 #ifndef QSIM_THRESHOLDING_HPP
 #define QSIM_THRESHOLDING_HPP
 
@@ -18,6 +23,23 @@
 #include "qsim/common.hpp"
 
 namespace qsim {
+
+template <unsigned PE, unsigned NF, unsigned S, typename T, typename ODT>
+void load_thresholds(const T* src, int64_t act_val, Thresholds<PE, NF, S, T, ODT>& act) {
+  unsigned p = 0, nf = 0, s = 0;
+  for (unsigned i = 0; i < PE * NF * S; i++) {
+#pragma HLS PIPELINE II = 1
+    act.thr[p][nf][s] = src[i];
+    if (++s == S) {
+      s = 0;
+      if (++nf == NF) {
+        nf = 0;
+        p++;
+      }
+    }
+  }
+  act.act_val = act_val;
+}
 
 template <unsigned C, unsigned PE, typename IDT, typename Act>
 void thresholding(hls::stream<ap_uint<PE * IDT::width> >& in,

@@ -16,6 +16,14 @@ class Kernel:
     function (streams ``in``/``out`` -- ``in0``, ``in1`` for two input ports, ``out`` an array
     of streams for several output ports --, frame count ``reps``); ``pragmas``: memory pragmas
     of the top function; ``header``: the ``hls/qsim`` header that defines the kernel.
+
+    Run-time parameters (weights and thresholds read from memory, :mod:`qsim.cppsim._runtime`):
+    ``top_params`` are the extra top-function parameters (between the streams and ``reps``),
+    ``top_body`` the statements that load them into on-chip arrays before ``call``;
+    ``entry_body`` the entry-point statements that rebuild them from the ``params`` uint64
+    array (``n_params`` of them) and ``entry_args`` what the entry passes to the top function.
+    ``label`` names the instance in comments: the block's owner, or only its shape and types
+    when the source must not depend on the instance (run-time parameters).
     """
 
     block: Any
@@ -23,6 +31,12 @@ class Kernel:
     decls: tuple[str, ...]
     call: str
     pragmas: tuple[str, ...] = ()
+    top_params: tuple[str, ...] = ()
+    top_body: tuple[str, ...] = ()
+    entry_body: tuple[str, ...] = ()
+    entry_args: tuple[str, ...] = ()
+    n_params: int = 0
+    label: str = ""
 
     @property
     def in_bits(self) -> int:

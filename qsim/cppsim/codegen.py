@@ -6,9 +6,16 @@ One generated ``.cpp`` holds, for each named block:
 * a synthesizable top function ``<sym>_top(in, out, reps)`` with AXI-Stream ports, calling the
   header kernel from ``hls/qsim/`` with the config's template arguments;
 * (outside synthesis) ``extern "C" int qsim_<sym>(...)``, the batch entry point that ctypes
-  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths it was built for; a block
+  calls, and ``qsim_<sym>_abi(...)`` that reports the word widths (and the run-time parameter
+  count) it was built for; a block
   with several ports (AddStreams, DuplicateStreams) has ``qsim_<sym>_ports(...)`` and
   ``qsim_<sym>_ports_abi(...)`` instead, with one word array per port.
+
+With ``runtime=True`` the MVTU and Thresholding weights and thresholds are not constants of
+the source but parameters of the top function, read from memory into the on-chip arrays
+before the stream loop (:mod:`qsim.cppsim._runtime`); the source then depends only on the
+blocks' shapes and types, so one compiled library serves every weight set of those shapes.
+The instance name reaches the entry point at run time (``block``), never through the source.
 
 Several blocks can share one translation unit (one compile, one ``.so``), which is how the
 test grid keeps compile time down. The file compiles on its own with
@@ -17,6 +24,7 @@ test grid keeps compile time down. The file compiles on its own with
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Mapping, Union
 
@@ -25,6 +33,7 @@ import numpy as np
 from qsim.cppsim._cxx import ap_type, array_init, codec, int_literal, template, word_literal
 from qsim.cppsim._graph_blocks import GRAPH_KERNELS
 from qsim.cppsim._kernel import Kernel
+from qsim.cppsim._runtime import runtime_kernel
 from qsim.errors import ConfigError
 from qsim.models import (
     MVTU,
@@ -111,10 +120,25 @@ def _maxpool(sym: str, cfg: MaxPool) -> Kernel:
     return Kernel(cfg, "qsim/maxpool.hpp", (), f"{template('qsim::maxpool', args)}(in, out, reps);")
 
 
-def kernel_of(sym: str, cfg: AnyBlock) -> Kernel:
-    """The C++ pieces of block ``cfg`` named ``sym`` (a C identifier)."""
+def kernel_of(sym: str, cfg: AnyBlock, runtime: bool = False) -> Kernel:
+    """The C++ pieces of block ``cfg`` named ``sym`` (a C identifier); ``runtime``: weights
+    and thresholds as top-function parameters instead of constants."""
     if not _SYMBOL.match(sym):
         raise ConfigError(f"cppsim: symbol {sym!r} must be a C identifier of at most 64 chars")
+    if runtime and isinstance(cfg, (MVTU, Thresholding)):
+        return runtime_kernel(sym, cfg)
+    if runtime:  # no parameters; only the instance name leaves the source
+        return dataclasses.replace(_const_kernel(sym, cfg), label=_shape_label(cfg))
+    return _const_kernel(sym, cfg)
+
+
+def _shape_label(cfg: AnyBlock) -> str:
+    """``MaxPool ifm_dim=[4, 4] channels=4 ...``: the config without its name."""
+    fields = " ".join(f"{k}={v}" for k, v in cfg.to_dict().items() if k != "name")
+    return f"{type(cfg).__name__} {fields}"
+
+
+def _const_kernel(sym: str, cfg: AnyBlock) -> Kernel:
     if isinstance(cfg, MVTU):
         return _mvtu(sym, cfg)
     if isinstance(cfg, Thresholding):
@@ -129,25 +153,23 @@ def kernel_of(sym: str, cfg: AnyBlock) -> Kernel:
     raise ConfigError(f"cppsim: no HLS kernel for {type(cfg).__name__!r}")
 
 
-def _c_string(text: str) -> str:
-    """A C string literal (octal escapes for anything but printable ASCII)."""
-    out = []
-    for b in text.encode():
-        ch = chr(b)
-        out.append(ch if 32 <= b < 127 and ch not in '"\\?' else f"\\{b:03o}")
-    return '"' + "".join(out) + '"'
+def _label(k: Kernel) -> str:
+    return k.label or str(k.block.owner)
 
 
 def _top(sym: str, k: Kernel) -> str:
     i, o = f"ap_uint<{k.in_bits}>", f"ap_uint<{k.out_bits}>"
+    params = "".join(f"{p}, " for p in k.top_params)
     return "\n".join([
-        f"// {k.block.owner}: synthesizable top function",
-        f"void {sym}_top(hls::stream<{i} >& in, hls::stream<{o} >& out, unsigned reps) {{",
+        f"// {_label(k)}: synthesizable top function",
+        f"void {sym}_top(hls::stream<{i} >& in, hls::stream<{o} >& out, {params}"
+        "unsigned reps) {",
         "#pragma HLS INTERFACE mode = axis port = in",
         "#pragma HLS INTERFACE mode = axis port = out",
         "#pragma HLS INTERFACE mode = s_axilite port = reps",
         "#pragma HLS INTERFACE mode = s_axilite port = return",
         *k.pragmas,
+        *k.top_body,
         f"  {k.call}",
         "}",
     ])
@@ -163,7 +185,7 @@ def _top_ports(sym: str, k: Kernel) -> str:
     """Top function of a multi-port block: ``in0, in1, out`` or ``in, out[N]``."""
     ins = [f"hls::stream<ap_uint<{w}> >& {n}" for n, w in zip(k.in_names, k.in_widths)]
     return "\n".join([
-        f"// {k.block.owner}: synthesizable top function",
+        f"// {_label(k)}: synthesizable top function",
         f"void {sym}_top({', '.join(ins)}, {_out_param(k, 'out')}, unsigned reps) {{",
         *(f"#pragma HLS INTERFACE mode = axis port = {n}" for n in (*k.in_names, "out")),
         "#pragma HLS INTERFACE mode = s_axilite port = reps",
@@ -187,14 +209,13 @@ def _entry_ports(sym: str, k: Kernel) -> str:
     abi = [k.in_ports, k.out_ports, k.out_bits, k.block.in_words, k.block.out_words,
            *k.in_widths]
     return "\n".join([
-        f'extern "C" int {name}(const uint64_t* const* in, const uint64_t* n_in, '
-        "uint64_t* const* out, uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg, "
-        "uint64_t msg_len) {",
+        f'extern "C" int {name}(const char* block, const uint64_t* const* in, '
+        "const uint64_t* n_in, uint64_t* const* out, uint64_t n_out, uint32_t reps, "
+        "uint64_t* trip, char* msg, uint64_t msg_len) {",
         f"  auto kernel = []({', '.join(ins)}, {out}, unsigned r) {{",
         f"    {sym}_top({', '.join(args)}, r);",
         "  };",
-        f"  return {run}({_c_string(k.block.owner)}, kernel, in, n_in, out, n_out, reps, trip, "
-        "msg, msg_len);",
+        f"  return {run}(block, kernel, in, n_in, out, n_out, reps, trip, msg, msg_len);",
         "}",
         "",
         "// ports, widths and words per frame this entry point was generated for",
@@ -205,38 +226,53 @@ def _entry_ports(sym: str, k: Kernel) -> str:
 
 
 def _entry(sym: str, k: Kernel) -> str:
+    """``qsim_<sym>(block, params, n_params, in, n_in, out, n_out, reps, trip, msg, msg_len)``:
+    ``params`` holds the ``k.n_params`` run-time parameters (none for constant weights)."""
     i, o = f"ap_uint<{k.in_bits}>", f"ap_uint<{k.out_bits}>"
     name = entry_symbol(sym)
     run = template("qsim::cppsim::run_batch", [k.in_bits, k.out_bits])
+    args = "".join(f"{a}, " for a in k.entry_args)
     return "\n".join([
-        f'extern "C" int {name}(const uint64_t* in, uint64_t n_in, uint64_t* out, '
-        f"uint64_t n_out, uint32_t reps, uint64_t* trip, char* msg, uint64_t msg_len) {{",
-        f"  auto kernel = [](hls::stream<{i} >& s_in, hls::stream<{o} >& s_out, unsigned r) {{",
-        f"    {sym}_top(s_in, s_out, r);",
+        f'extern "C" int {name}(const char* block, const uint64_t* params, uint64_t n_params, '
+        "const uint64_t* in, uint64_t n_in, uint64_t* out, uint64_t n_out, uint32_t reps, "
+        "uint64_t* trip, char* msg, uint64_t msg_len) {",
+        f"  if (n_params != {k.n_params}) {{",
+        "    qsim::cppsim::set_message(msg, msg_len, std::string(block) + \": \" + "
+        f"std::to_string(n_params) + \" parameter words, the kernel takes {k.n_params}\");",
+        "    return 1;",
+        "  }",
+        *k.entry_body,
+        f"  auto kernel = [&](hls::stream<{i} >& s_in, hls::stream<{o} >& s_out, unsigned r) {{",
+        f"    {sym}_top(s_in, s_out, {args}r);",
         "  };",
-        f"  return {run}({_c_string(k.block.owner)}, kernel, in, n_in, out, n_out, reps, trip, "
-        "msg, msg_len);",
+        f"  return {run}(block, kernel, in, n_in, out, n_out, reps, trip, msg, msg_len);",
         "}",
         "",
-        "// word widths and words per frame this entry point was generated for",
+        "// word widths, words per frame and run-time parameter words of this entry point",
         f'extern "C" void {name}_abi(uint64_t* v) {{',
         f"  v[0] = {k.in_bits}; v[1] = {k.out_bits}; "
-        f"v[2] = {k.block.in_words}; v[3] = {k.block.out_words};",
+        f"v[2] = {k.block.in_words}; v[3] = {k.block.out_words}; v[4] = {k.n_params};",
         "}",
     ])
 
 
-def generate_source(blocks: Mapping[str, AnyBlock]) -> str:
-    """A self-contained C++ translation unit for ``{symbol: config}``."""
+def generate_source(blocks: Mapping[str, AnyBlock], runtime: bool = False) -> str:
+    """A self-contained C++ translation unit for ``{symbol: config}``.
+
+    ``runtime=False``: weights and thresholds are typed constants of the source (the form to
+    hand to Vitis HLS as is); ``runtime=True``: they are parameters of the top function and
+    the source depends on shapes and types only (what cppsim compiles and caches).
+    """
     if not blocks:
         raise ConfigError("cppsim: generate_source needs at least one block")
-    kernels = {sym: kernel_of(sym, cfg) for sym, cfg in blocks.items()}
+    kernels = {sym: kernel_of(sym, cfg, runtime) for sym, cfg in blocks.items()}
     headers = sorted({k.header for k in kernels.values()})
     parts = ["// Generated by qsim.cppsim.codegen from qsim block configs; do not edit.",
              *(f'#include "{h}"' for h in headers),
-             "#ifndef __SYNTHESIS__", '#include "qsim/cppsim.hpp"', "#endif", ""]
+             "#ifndef __SYNTHESIS__", "#include <string>", "#include <vector>",
+             '#include "qsim/cppsim.hpp"', "#endif", ""]
     for sym, k in kernels.items():
-        rule = f"// ---- {sym}: {k.block.owner} "
+        rule = f"// ---- {sym}: {_label(k)} "
         top = _top_ports(sym, k) if k.multiport else _top(sym, k)
         parts += [rule + "-" * max(3, 100 - len(rule)), *k.decls, "", top, ""]
     parts.append("#ifndef __SYNTHESIS__")

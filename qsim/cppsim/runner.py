@@ -3,7 +3,10 @@
 Words cross the C boundary as ``(n_words, limbs)`` uint64 arrays, ``limbs = ceil(bits/64)``,
 limb 0 holding bits [63:0] of the word (element 0 in its least significant bits). A multi-port
 block (AddStreams: two inputs; DuplicateStreams: N outputs) has the ``qsim_<sym>_ports`` entry
-point instead, which takes one such array per port.
+point instead, which takes one such array per port. The block's name goes to the entry point
+at run time (error messages), and so do the weights and thresholds of a library generated
+with run-time parameters (``qsim_<sym>_abi`` says how many uint64 words it takes, and
+:func:`qsim.cppsim._runtime.pack_params` builds them from the config).
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from qsim.cppsim.build import build_library
+from qsim.cppsim._runtime import pack_params
+from qsim.cppsim.build import BuildResult, build_libraries, build_library
 from qsim.cppsim.codegen import AnyBlock, entry_symbol, generate_source
 from qsim.errors import SimulationError, StreamError
 from qsim.models._dtypes import IntArray
 
-__all__ = ["CppsimLibrary", "run_cppsim", "run_cppsim_ports", "words_from_limbs", "words_to_limbs"]
+__all__ = ["CppsimLibrary", "block_libraries", "run_cppsim", "run_cppsim_ports", "words_from_limbs",
+           "words_to_limbs"]
 
 _MSG_LEN = 4096
 _U64P = ctypes.POINTER(ctypes.c_uint64)
@@ -62,6 +67,7 @@ class CppsimLibrary:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lib = ctypes.CDLL(str(self.path))
+        self._param_cache: dict[tuple[str, int], tuple[Any, npt.NDArray[np.uint64]]] = {}
 
     def _entry(self, sym: str) -> Any:
         try:
@@ -71,8 +77,8 @@ class CppsimLibrary:
             raise SimulationError(f"cppsim: {str(self.path)!r} has no entry point "
                                   f"{entry_symbol(sym)!r}") from None
         fn.restype = ctypes.c_int
-        fn.argtypes = [_U64P, ctypes.c_uint64, _U64P, ctypes.c_uint64, ctypes.c_uint32, _U64P,
-                       ctypes.c_char_p, ctypes.c_uint64]
+        fn.argtypes = [ctypes.c_char_p, _U64P, ctypes.c_uint64, _U64P, ctypes.c_uint64, _U64P,
+                       ctypes.c_uint64, ctypes.c_uint32, _U64P, ctypes.c_char_p, ctypes.c_uint64]
         abi.restype = None
         abi.argtypes = [_U64P]
         return fn, abi
@@ -85,24 +91,41 @@ class CppsimLibrary:
         ``frames * cfg.out_words``. Raises SimulationError naming the block on a C++ error.
         """
         fn, abi = self._entry(sym)
-        info = np.zeros(4, dtype=np.uint64)
+        info = np.zeros(5, dtype=np.uint64)
         abi(info.ctypes.data_as(_U64P))
         expect = (cfg.in_stream.word_bits, cfg.out_stream.word_bits, cfg.in_words, cfg.out_words)
-        if tuple(int(v) for v in info) != expect:
+        if tuple(int(v) for v in info[:4]) != expect:
             raise SimulationError(f"{cfg.owner}: cppsim entry {entry_symbol(sym)!r} was built for "
                                   f"(in bits, out bits, in words, out words) = "
-                                  f"{tuple(int(v) for v in info)!r}, config needs {expect!r}")
+                                  f"{tuple(int(v) for v in info[:4])!r}, config needs {expect!r}")
+        params = self._params(sym, cfg, int(info[4]))
         n_out = frames * cfg.out_words if out_words is None else out_words
         x = np.ascontiguousarray(words_to_limbs(words, cfg.in_stream.word_bits))
         y = np.zeros((n_out, _limbs(cfg.out_stream.word_bits)), dtype=np.uint64)
         trip = ctypes.c_uint64(0)
         msg = ctypes.create_string_buffer(_MSG_LEN)
-        rc = fn(x.ctypes.data_as(_U64P), len(words), y.ctypes.data_as(_U64P), n_out, frames,
+        rc = fn(cfg.owner.encode(), params.ctypes.data_as(_U64P), params.size,
+                x.ctypes.data_as(_U64P), len(words), y.ctypes.data_as(_U64P), n_out, frames,
                 ctypes.byref(trip), msg, _MSG_LEN)
         if rc != 0:
             text = msg.value.decode(errors="replace")
             raise SimulationError(f"{cfg.owner}: cppsim failed: {text}")
         return words_from_limbs(y), int(trip.value)
+
+    def _params(self, sym: str, cfg: AnyBlock, n_params: int) -> npt.NDArray[np.uint64]:
+        """The run-time parameters entry ``sym`` takes (``n_params`` words; 0: constants)."""
+        if n_params == 0:
+            return np.zeros(1, dtype=np.uint64)[:0]
+        key = (sym, id(cfg))
+        cached = self._param_cache.get(key)
+        if cached is not None and cached[0] is cfg:
+            return cached[1]
+        params = pack_params(cfg)  # type: ignore[arg-type]  # the entry takes them: MVTU, Thr.
+        if params.size != n_params:
+            raise SimulationError(f"{cfg.owner}: cppsim entry {entry_symbol(sym)!r} takes "
+                                  f"{n_params} parameter words, the config packs {params.size}")
+        self._param_cache[key] = (cfg, params)
+        return params
 
     def run(self, sym: str, cfg: AnyBlock, *xs: Any) -> tuple[IntArray, int]:
         """Output (..., *out_frame_shape) and trip count for one input tensor per input port,
@@ -169,8 +192,8 @@ class CppsimLibrary:
                                   f"out ports, out bits, in words, out words, in bits...) = "
                                   f"{got!r}, config needs {expect!r}")
         fn.restype = ctypes.c_int
-        fn.argtypes = [ctypes.POINTER(_U64P), _U64P, ctypes.POINTER(_U64P), ctypes.c_uint64,
-                       ctypes.c_uint32, _U64P, ctypes.c_char_p, ctypes.c_uint64]
+        fn.argtypes = [ctypes.c_char_p, ctypes.POINTER(_U64P), _U64P, ctypes.POINTER(_U64P),
+                       ctypes.c_uint64, ctypes.c_uint32, _U64P, ctypes.c_char_p, ctypes.c_uint64]
         return fn
 
     def run_ports_words(self, sym: str, cfg: AnyBlock, words: Sequence[list[int]], frames: int,
@@ -189,8 +212,8 @@ class CppsimLibrary:
         n_in = np.array([len(w) for w in words], dtype=np.uint64)
         trip = ctypes.c_uint64(0)
         msg = ctypes.create_string_buffer(_MSG_LEN)
-        rc = fn(in_ptrs, n_in.ctypes.data_as(_U64P), out_ptrs, n_out, frames, ctypes.byref(trip),
-                msg, _MSG_LEN)
+        rc = fn(cfg.owner.encode(), in_ptrs, n_in.ctypes.data_as(_U64P), out_ptrs, n_out, frames,
+                ctypes.byref(trip), msg, _MSG_LEN)
         if rc != 0:
             text = msg.value.decode(errors="replace")
             raise SimulationError(f"{cfg.owner}: cppsim failed: {text}")
@@ -202,7 +225,22 @@ def _multiport(cfg: AnyBlock) -> bool:
 
 
 def _library(cfg: AnyBlock, cache_dir: Optional[Path]) -> CppsimLibrary:
-    return CppsimLibrary(build_library(generate_source({"top": cfg}), cache_dir=cache_dir).path)
+    """The library of ``cfg``'s shape and types (run-time weights): built once per shape."""
+    src = generate_source({"top": cfg}, runtime=True)
+    return CppsimLibrary(build_library(src, cache_dir=cache_dir).path)
+
+
+def block_libraries(cfgs: Sequence[AnyBlock], jobs: int = 2, cache_dir: Optional[Path] = None
+                    ) -> tuple[list[CppsimLibrary], list[BuildResult]]:
+    """One library per config (entry ``"top"``, run-time weights), ``jobs`` compilers at once.
+
+    Configs of the same shape and types share one source, hence one compile and one cached
+    library; a new weight set of known shapes compiles nothing. Returns the libraries and the
+    build results (``cached``, ``seconds``), both in the order of ``cfgs``.
+    """
+    results = build_libraries([generate_source({"top": c}, runtime=True) for c in cfgs],
+                              jobs=jobs, cache_dir=cache_dir)
+    return [CppsimLibrary(r.path) for r in results], results
 
 
 def run_cppsim(cfg: AnyBlock, *xs: Any, cache_dir: Optional[Path] = None) -> tuple[IntArray, int]:

@@ -26,7 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -40,8 +40,8 @@ from qsim.rtlsim._memfile import MEM_DIR_MACRO
 from qsim.rtlsim.build import DEFAULT_CACHE, mem_dir_define
 from qsim.rtlsim.svgen import write_mem_files
 
-__all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_native", "check_native", "run_native",
-           "run_sharded", "run_stitched"]
+__all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_harness", "build_native",
+           "check_native", "run_native", "run_sharded", "run_stitched"]
 
 HARNESS = Path(__file__).resolve().parent / "native" / "harness.cpp"
 # -fno-table: Verilator's table optimisation (logic with few inputs -> lookup tables) spent
@@ -145,7 +145,24 @@ def build_native(st: Stitched, cache: Path = DEFAULT_CACHE, assertions: bool = T
     ``assertions``: compile the RTL's SV assertions (protocol checks; they make the C++ much
     larger and the build several times slower); ``optimize``: -O2 instead of -O1.
     """
-    final = (Path(cache) / "native" / _digest(st, assertions, optimize)).resolve()
+    def write(src: Path) -> list[Path]:
+        srcs = sv.sources(st, src)
+        write_mem_files(sv.specs(st), src)
+        (src / "qsim_links.h").write_text(render_links_header(st))
+        return srcs
+
+    return build_harness(_digest(st, assertions, optimize), st.top, write, HARNESS,
+                         f"Design {st.design.name!r}", cache, assertions, optimize, jobs)
+
+
+def build_harness(digest: str, top: str, write_sources: Callable[[Path], list[Path]],
+                  harness: Path, what: str, cache: Path = DEFAULT_CACHE,
+                  assertions: bool = True, optimize: bool = False,
+                  jobs: int = 2) -> NativeBuild:
+    """Verilate ``top`` (sources written by ``write_sources(src_dir)``, which also writes any
+    generated header the C++ ``harness`` includes) into ``<cache>/native/<digest>/obj/harness``,
+    or reuse that build. SimulationError with the log on failure."""
+    final = (Path(cache) / "native" / digest).resolve()
     exe = final / "obj" / "harness"
     if (final / "BUILD_OK").is_file():
         return NativeBuild(exe, final, 0.0)
@@ -157,18 +174,16 @@ def build_native(st: Stitched, cache: Path = DEFAULT_CACHE, assertions: bool = T
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=final.parent))
     t0 = time.monotonic()
-    srcs = sv.sources(st, tmp / "src")
-    write_mem_files(sv.specs(st), tmp / "src")  # read at run time from final/src
-    (tmp / "src" / "qsim_links.h").write_text(render_links_header(st))
+    srcs = write_sources(tmp / "src")  # .mem files too: read at run time from final/src
     cmd = [str(verilator_bin()), "--cc", "--exe", "--build", *_VERILATOR_ARGS,
            f"-D{MEM_DIR_MACRO}={mem_dir_define(final / 'src')}",
-           *(["--assert"] if assertions else []), "-j", str(jobs), "--top-module", st.top,
+           *(["--assert"] if assertions else []), "-j", str(jobs), "--top-module", top,
            "-CFLAGS", _CFLAGS, "-MAKEFLAGS", _makeflags(optimize),
-           "--Mdir", str(tmp / "obj"), "-o", "harness", *[str(s) for s in srcs], str(HARNESS)]
+           "--Mdir", str(tmp / "obj"), "-o", "harness", *[str(s) for s in srcs], str(harness)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     (tmp / "build.log").write_text(" ".join(cmd) + "\n" + proc.stdout + proc.stderr)
     if proc.returncode != 0:
-        raise SimulationError(f"native harness build of Design {st.design.name!r} failed "
+        raise SimulationError(f"native harness build of {what} failed "
                               f"(exit {proc.returncode}); log {str(tmp / 'build.log')!r}:\n"
                               f"{(proc.stdout + proc.stderr)[-4000:]}")
     seconds = time.monotonic() - t0

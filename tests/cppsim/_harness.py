@@ -11,10 +11,11 @@ from qsim.cppsim import CppsimLibrary, build_libraries, generate_source
 from qsim.models import SlidingWindow
 
 
-def compile_configs(cfgs: Sequence[Any], chunks: int = 1,
-                    cache_dir: Path | None = None) -> list[tuple[CppsimLibrary, str]]:
+def compile_configs(cfgs: Sequence[Any], chunks: int = 1, cache_dir: Path | None = None,
+                    runtime: bool = True) -> list[tuple[CppsimLibrary, str]]:
     """Compile ``cfgs`` into ``chunks`` translation units (in parallel); (library, symbol) per
-    config, in order."""
+    config, in order. ``runtime``: weights and thresholds passed at run time (as cppsim runs
+    them) rather than compiled in as constants."""
     chunks = max(1, min(chunks, len(cfgs)))
     groups: list[dict[str, Any]] = [{} for _ in range(chunks)]
     where: list[tuple[int, str]] = []
@@ -22,7 +23,8 @@ def compile_configs(cfgs: Sequence[Any], chunks: int = 1,
         g, sym = i % chunks, f"b{i}"
         groups[g][sym] = cfg
         where.append((g, sym))
-    results = build_libraries([generate_source(g) for g in groups], cache_dir=cache_dir)
+    results = build_libraries([generate_source(g, runtime=runtime) for g in groups],
+                              cache_dir=cache_dir)
     libs = [CppsimLibrary(r.path) for r in results]
     return [(libs[g], sym) for g, sym in where]
 

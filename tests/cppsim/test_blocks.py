@@ -1,7 +1,8 @@
 """cppsim vs the Python model on hypothesis-generated configs of all four blocks.
 
 Each example draws a small list of configs of one block type and compiles them into one
-translation unit (one g++ run), so the default run stays cheap; `slow` draws many more.
+translation unit (one g++ run), so the default run stays cheap; `slow` draws many more. Each
+example also draws whether weights and thresholds are compiled in or passed at run time.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def _run(data: Any, block: str, n_cfgs: int) -> None:
     cfgs = data.draw(st.lists(STRATEGIES[block], min_size=1, max_size=n_cfgs), label="configs")
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     inputs = {i: rand_input(cfg, rng, int(rng.integers(1, 4))) for i, cfg in enumerate(cfgs)}
-    check_all(compile_configs(cfgs, chunks=2), cfgs, inputs)
+    runtime = data.draw(st.booleans(), label="runtime parameters")
+    check_all(compile_configs(cfgs, chunks=2, runtime=runtime), cfgs, inputs)
 
 
 @pytest.mark.parametrize("block", sorted(STRATEGIES))

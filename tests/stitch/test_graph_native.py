@@ -64,7 +64,8 @@ def test_shallow_shortcut_deadlocks_in_model_and_rtl() -> None:
 
 @pytest.mark.rtlsim
 def test_verify_reports_the_deadlock_as_a_failure() -> None:
-    design = tiny_residual()
+    design = tiny_residual()  # FINN's 2-word FIFOs given: the level sizes only missing depths
+    design = design.with_fifo_depths([2] * len(design.links))
     res = _run(design, random_input(design, 1, seed=8), levels=("model", "rtlsim-stitched"))
     assert not res.passed
     assert any(SHORTCUT in str(m) and "deadlocks" in str(m) for m in res.mismatches)
