@@ -10,6 +10,7 @@ from typing import Any
 from qsim.errors import QsimError
 
 from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
+from .coverage import DEFAULT_MIN_LINE, DEFAULT_MIN_TOGGLE
 
 __all__ = ["add_parsers"]
 
@@ -27,6 +28,13 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--vectors", type=positive_int, default=16,
                    help="random vectors (default 16)")
     p.add_argument("--seed", type=nonneg_int, default=0)
+    p.add_argument("--min-line", type=_percent, default=DEFAULT_MIN_LINE,
+                   help="line coverage every core must reach, in %% (default %(default)s)")
+    p.add_argument("--min-toggle", type=_percent, default=DEFAULT_MIN_TOGGLE,
+                   help="toggle coverage every core must reach, in %% (default %(default)s)")
+    p.add_argument("--waivers", metavar="FILE", default=None,
+                   help="JSON list of coverage waivers {module, kind: line|toggle, reason}; "
+                        "recorded in the checklist and the manifest")
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -39,6 +47,16 @@ def add_parsers(sub: Any) -> None:
     b.add_argument("--fclk", type=float, default=100.0, help="FCLK0 in MHz (default 100)")
     b.add_argument("--board", default="pynq-z2", help="target board (pynq-z2)")
     b.set_defaults(func=run_bitstream)
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a percentage in [0, 100]")
+    return value
 
 
 def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]:
@@ -85,34 +103,58 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
 def run_signoff(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from ._signoff_stitched import coverage_on
     from .cli_verify import load_design, run_meta, run_with_progress
+    from .coverage import load_waivers
     from .levels import Context
     from .report import write_reports
     from .signoff import manifest_path, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
     out = output_dir(args.out, "--out")
+    input_file(getattr(args, "waivers", None), "--waivers")
+    waivers = load_waivers(getattr(args, "waivers", None))
     design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
     manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
     files, checks = _generate(design, out)
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
-    result = run_with_progress(design, x, levels, ctx, console)
+    with coverage_on() as since:  # rtlsim's benches built with line + toggle coverage
+        result = run_with_progress(design, x, levels, ctx, console)
     meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True}
     write_reports(result, out / "report", meta)
     checks += _summary_checks(result)
     files += [out / "report" / "report.json", out / "report" / "report.html"]
-    manifest = write_manifest(out, args.model, args.folding, checks, files)
+    more_checks, more_files = _stitched_and_coverage(args, design, x, out, since, waivers,
+                                                     console)
+    checks += more_checks
+    files += more_files
+    manifest = write_manifest(out, args.model, args.folding, checks, files,
+                              extra={"coverage_waivers": [w.__dict__ for w in waivers]})
     for c in checks:
         mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
-        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
-                                                not c["pass"] else ""))
+        shown = c.get("detail") and (not c["pass"] or c["name"].startswith("coverage "))
+        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if shown else ""))
     verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
     console.print(f"{verdict}: manifest {out / 'manifest.json'}")
     if result.errors:  # a crashed level: exit 3, as for `qsim verify`
         console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
         return 3
     return 0 if manifest["pass"] else 1
+
+
+def _stitched_and_coverage(args: argparse.Namespace, design: Any, x: Any, out: Path,
+                           since: float, waivers: list[Any], console: Any
+                           ) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The checklist items after the per-layer levels: the stitched run under backpressure
+    and the coverage per core (files: their reports)."""
+    from ._signoff_stitched import coverage_items, stitched_item
+
+    stitched, st_files = stitched_item(design, x, args.seed, out, console)
+    cov_checks, cov_files = coverage_items(
+        design, out, since, getattr(args, "min_line", DEFAULT_MIN_LINE),
+        getattr(args, "min_toggle", DEFAULT_MIN_TOGGLE), waivers)
+    return [stitched, *cov_checks], st_files + cov_files
 
 
 def _summary_checks(result: Any) -> list[dict[str, Any]]:

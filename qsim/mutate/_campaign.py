@@ -60,7 +60,7 @@ def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
     """``pytest -x`` on ``tests`` (paths relative to ``repo``) with the cores of ``rtl_dir``,
     from the working directory ``work``; returns its outcome (never raises on a failure)."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, RTL_DIR_ENV: str(rtl_dir), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, RTL_DIR_ENV: str(Path(rtl_dir).resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
            "--rootdir", str(repo), "-c", str(repo / "pyproject.toml"),
            *[str(repo / t) for t in tests]]
@@ -113,6 +113,10 @@ class Campaign:
     timeout: Optional[float] = None
     keep_work: bool = False
     progress: Callable[[str], None] = lambda msg: None
+
+    def __post_init__(self) -> None:
+        # the selection runs from another working directory: every path it gets is absolute
+        self.repo, self.out = Path(self.repo).resolve(), Path(self.out).resolve()
 
     def baseline(self, core: str) -> float:
         """Run ``core``'s selection unmutated (once; recorded); return its seconds. Raises
