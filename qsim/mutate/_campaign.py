@@ -47,12 +47,14 @@ _BUILD_FAILED = ("SimulationError: Verilator build of bench",
 
 @dataclass(frozen=True)
 class SelectionRun:
-    """One pytest run of a selection: exit code, seconds, timed out, the output's tail."""
+    """One pytest run of a selection: exit code, seconds, timed out, the output's tail, and
+    whether a Verilator (or harness) build failed anywhere in the output."""
 
     code: int
     seconds: float
     timed_out: bool
     tail: str
+    build_failed: bool = False
 
 
 def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
@@ -74,7 +76,8 @@ def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
             os.killpg(proc.pid, 9)  # the pytest process group: cocotb's simulator with it
             code, timed_out = proc.wait(), True
     text = (work / "pytest.log").read_text(errors="replace")
-    return SelectionRun(code, time.monotonic() - t0, timed_out, text[-3000:])
+    return SelectionRun(code, time.monotonic() - t0, timed_out, text[-3000:],
+                        any(s in text for s in _BUILD_FAILED))
 
 
 def _verdict(run: SelectionRun) -> str:
@@ -83,7 +86,7 @@ def _verdict(run: SelectionRun) -> str:
     if run.code == 0:
         return "survived"
     if run.code == 1:
-        return "invalid" if any(s in run.tail for s in _BUILD_FAILED) else "killed"
+        return "invalid" if run.build_failed else "killed"
     raise SimulationError(f"pytest exited {run.code} (not a test verdict: an interrupted run, "
                           f"a usage error or no tests collected):\n{run.tail}")
 
