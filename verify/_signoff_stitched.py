@@ -40,7 +40,7 @@ def _fifo_depths(st: Any) -> list[int]:
     return [int(n.cfg.depth) for n in st.nodes if type(n.cfg).__name__ == "Fifo"]
 
 
-def stitched_item(design: Any, x: np.ndarray, seed: int, out: Path, console: Any
+def stitched_item(design: Any, x: np.ndarray, model: str, seed: int, out: Path, console: Any
                   ) -> tuple[dict[str, Any], list[Path]]:
     """Run ``model`` and ``rtlsim-stitched`` (the Design's own FIFO depths, the ones the
     bitstream is built with) with the downstream stalling at random (p = 0.3); write
@@ -63,7 +63,7 @@ def stitched_item(design: Any, x: np.ndarray, seed: int, out: Path, console: Any
     levels = ["model", "rtlsim-stitched"]
     result = run_with_progress(design, x, levels, ctx, console)
     rep = out / "report-stitched"
-    write_reports(result, rep, {**run_meta("stitched", None, seed, len(x), levels),
+    write_reports(result, rep, {**run_meta(model, None, seed, len(x), levels),
                                 "signoff": True, "ready": f"random stall p={STALL}"})
     problems = [f"{k}: {v}" for k, v in {**result.skipped, **result.errors}.items()]
     problems += [str(m.to_dict()) for m in result.mismatches[:3]]
@@ -90,14 +90,14 @@ def coverage_items(design: Any, out: Path, since: float, min_line: float, min_to
     specs = [core_spec(la.block) for la in design.layers if hasattr(la.block, "stall_free")]
     modules = [p.stem for p in rtl_sources(*specs)] if specs else []
     merged = merge_coverage(dats, modules)
-    checks = coverage_checks(merged, min_line, min_toggle, waivers)
-    missing = [m for m, rec in merged.items() if not rec["line"][1]]
+    checks = coverage_checks(merged, min_line, min_toggle, waivers, RTL_DIR)
+    missing = [m for m, rec in merged.items() if not rec["line"][1] + rec["toggle"][1]]
     checks.insert(0, {"name": COVERAGE_CHECK, "pass": bool(dats) and not missing,
                       "detail": f"{len(dats)} simulation(s), modules {sorted(merged)!r}"
                                 + (f"; no points for {missing!r}" if missing else "")})
     write_lcov(cov / "coverage.info", merged, RTL_DIR)
     data = {"min_line": min_line, "min_toggle": min_toggle,
-            "waivers": [w.__dict__ for w in waivers], "simulations": len(dats),
+            "waivers": [w.to_dict() for w in waivers], "simulations": len(dats),
             "modules": {m: {k: rec[k] for k in ("file", "line", "toggle")}
                         for m, rec in merged.items()}, "checks": checks}
     write_text_atomic(cov / "coverage.html", _html(checks, min_line, min_toggle))

@@ -10,7 +10,7 @@ from typing import Any
 from qsim.errors import QsimError
 
 from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
-from .coverage import DEFAULT_MIN_LINE, DEFAULT_MIN_TOGGLE
+from .coverage import DEFAULT_MIN_LINE, DEFAULT_MIN_TOGGLE, DEFAULT_WAIVERS
 
 __all__ = ["add_parsers"]
 
@@ -33,8 +33,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--min-toggle", type=_percent, default=DEFAULT_MIN_TOGGLE,
                    help="toggle coverage every core must reach, in %% (default %(default)s)")
     p.add_argument("--waivers", metavar="FILE", default=None,
-                   help="JSON list of coverage waivers {module, kind: line|toggle, reason}; "
-                        "recorded in the checklist and the manifest")
+                   help="JSON list of coverage waivers {module, kind: line|toggle, reason[, "
+                        "match: [line substrings]]}; recorded in the checklist and the "
+                        "manifest (default: qsim/rtl/coverage_waivers.json)")
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -112,8 +113,9 @@ def run_signoff(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True, soft_wrap=True)
     out = output_dir(args.out, "--out")
-    input_file(getattr(args, "waivers", None), "--waivers")
-    waivers = load_waivers(getattr(args, "waivers", None))
+    waivers_file = getattr(args, "waivers", None) or str(DEFAULT_WAIVERS)
+    input_file(waivers_file, "--waivers")
+    waivers = load_waivers(waivers_file)
     design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
     manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
     files, checks = _generate(design, out)
@@ -130,7 +132,7 @@ def run_signoff(args: argparse.Namespace) -> int:
     checks += more_checks
     files += more_files
     manifest = write_manifest(out, args.model, args.folding, checks, files,
-                              extra={"coverage_waivers": [w.__dict__ for w in waivers]})
+                              extra={"coverage_waivers": [w.to_dict() for w in waivers]})
     for c in checks:
         mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
         shown = c.get("detail") and (not c["pass"] or c["name"].startswith("coverage "))
@@ -150,7 +152,7 @@ def _stitched_and_coverage(args: argparse.Namespace, design: Any, x: Any, out: P
     and the coverage per core (files: their reports)."""
     from ._signoff_stitched import coverage_items, stitched_item
 
-    stitched, st_files = stitched_item(design, x, args.seed, out, console)
+    stitched, st_files = stitched_item(design, x, args.model, args.seed, out, console)
     cov_checks, cov_files = coverage_items(
         design, out, since, getattr(args, "min_line", DEFAULT_MIN_LINE),
         getattr(args, "min_toggle", DEFAULT_MIN_TOGGLE), waivers)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,7 @@ class SelectionRun:
     timed_out: bool
     tail: str
     build_failed: bool = False
+    reason: str = ""  # the first exception line pytest printed (``E   ...Error: ...``)
 
 
 def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
@@ -76,8 +78,10 @@ def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
             os.killpg(proc.pid, 9)  # the pytest process group: cocotb's simulator with it
             code, timed_out = proc.wait(), True
     text = (work / "pytest.log").read_text(errors="replace")
+    first = re.search(r"^E\s+(\S*(?:Error|Exception)\b.*)$", text, re.MULTILINE)
     return SelectionRun(code, time.monotonic() - t0, timed_out, text[-3000:],
-                        any(s in text for s in _BUILD_FAILED))
+                        any(s in text for s in _BUILD_FAILED),
+                        first.group(1)[:500] if first else "")
 
 
 def _verdict(run: SelectionRun) -> str:
@@ -171,7 +175,8 @@ class Campaign:
         run = run_selection(self.tests_of(core), rtl, work, self.repo, timeout)
         rec = {**mutant.to_dict(), "core": core, "verdict": _verdict(run),
                "seconds": round(run.seconds, 2), "exit": run.code,
-               "tests": list(self.tests_of(core)), "tail": run.tail[-1500:]}
+               "tests": list(self.tests_of(core)), "reason": run.reason,
+               "tail": run.tail[-1500:]}
         (self.out / "mutants").mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.out / "mutants" / f"{mutant.id}.json", rec)
         self._clean(work)

@@ -40,6 +40,7 @@ def test_a_build_failure_is_found_anywhere_in_the_output(tmp_path: Path,
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     run = campaign.run_selection(["x"], RTL_DIR, tmp_path / "w", REPO, 60.0)
     assert run.code == 1 and run.build_failed and "Verilator build" not in run.tail
+    assert run.reason == "qsim.errors.SimulationError: Verilator build of bench [x] failed"
     assert _verdict(run) == "invalid"
 
 
@@ -109,7 +110,7 @@ def test_one_mutant_end_to_end(tmp_path: Path) -> None:
                  lambda core: ["tests/mutate/sel_tiny_thresholding.py"], jobs=1)
     rec: Any = c.run()[mutant.id]
     assert rec["verdict"] == "killed", rec["tail"]
-    assert "MismatchError" in rec["tail"]
+    assert rec["reason"].startswith("qsim.errors.MismatchError: RTL and cycle model disagree")
     assert json.loads((tmp_path / "baseline" / "qsim_threshold.json").read_text())["seconds"] > 0
     assert _sha(src) == before  # the checkout is never written
     assert not (tmp_path / "work" / mutant.id).exists()  # its copy and builds are removed

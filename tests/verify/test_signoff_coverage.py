@@ -69,7 +69,7 @@ def test_thresholds_fail_a_core_and_a_waiver_passes_it(merged: dict) -> None:
     assert ibuf["pass"] is False and (ibuf["line"], ibuf["toggle"]) == (66.67, 50.0)
     assert "line 66.7% < 95% (1 of 3 points never hit)" in ibuf["detail"]
     assert checks["coverage qsim_mvtu"]["pass"] is False
-    assert "line: no coverage points collected" in checks["coverage qsim_mvtu"]["detail"]
+    assert checks["coverage qsim_mvtu"]["detail"] == "no coverage points collected"
     waived = [Waiver("qsim_ibuf", "line", "read-side reset branch"),
               Waiver("qsim_ibuf", "toggle", "x[0] never falls in a short run")]
     ibuf = next(c for c in coverage_checks(merged, 95.0, 90.0, waived)
@@ -80,6 +80,35 @@ def test_thresholds_fail_a_core_and_a_waiver_passes_it(merged: dict) -> None:
     assert next(c for c in one if c["name"] == "coverage qsim_ibuf")["pass"] is False
     low = coverage_checks(merged, 50.0, 50.0, [])
     assert next(c for c in low if c["name"] == "coverage qsim_ibuf")["pass"] is True
+
+
+def test_a_line_matching_waiver_leaves_out_only_its_lines(merged: dict, tmp_path: Path
+                                                          ) -> None:
+    lines = [f"// line {i}" for i in range(1, 14)]
+    lines[10] = "    if (pop_i && rare_case) begin  // line 11"
+    (tmp_path / "qsim_ibuf.sv").write_text("\n".join(lines))
+    w = Waiver("qsim_ibuf", "line", "rare case unreachable here", ("rare_case",))
+    ibuf = next(c for c in coverage_checks(merged, 60.0, 40.0, [w], tmp_path)
+                if c["name"] == "coverage qsim_ibuf")
+    # line 11's point (hit) is left out: 1 of 2 remaining points hit
+    assert ibuf["line"] == 50.0 and ibuf["pass"] is False
+    assert "lines [11] waived: rare case unreachable here" in ibuf["detail"]
+    w13 = Waiver("qsim_ibuf", "line", "never reached", ("line 13",))
+    ibuf = next(c for c in coverage_checks(merged, 95.0, 40.0, [w13], tmp_path)
+                if c["name"] == "coverage qsim_ibuf")
+    assert ibuf["line"] == 100.0 and ibuf["pass"] is True
+    stale = Waiver("qsim_ibuf", "line", "moved away", ("no such text",))
+    ibuf = next(c for c in coverage_checks(merged, 0.0, 0.0, [stale], tmp_path)
+                if c["name"] == "coverage qsim_ibuf")
+    assert ibuf["pass"] is False and "matches no line of qsim_ibuf.sv" in ibuf["detail"]
+
+
+def test_a_module_without_line_points_passes_line_as_not_applicable(tmp_path: Path) -> None:
+    dat = _dat(tmp_path / "w.dat", [_point("qsim_axis_wrap.sv", 9, "toggle", "d:0->1", 1, "t")])
+    merged = merge_coverage([dat], ["qsim_axis_wrap"])
+    (check,) = coverage_checks(merged, 95.0, 90.0, [])
+    assert check["pass"] is True and check["line"] is None
+    assert check["detail"].startswith("line: no line points in this module")
 
 
 def test_lcov_records_every_line_point(merged: dict, tmp_path: Path) -> None:
@@ -93,6 +122,8 @@ def test_lcov_records_every_line_point(merged: dict, tmp_path: Path) -> None:
     ("{}", r"expected a JSON list"),
     ('[{"module": "qsim_ibuf", "kind": "branch", "reason": "x"}]', r"entry 0 .*kind in"),
     ('[{"module": "qsim_ibuf", "kind": "line", "reason": " "}]', r"non-empty reason"),
+    ('[{"module": "qsim_ibuf", "kind": "line", "reason": "r", "match": "x"}]', r"'match'"),
+    ('[{"module": "qsim_ibuf", "kind": "line", "reason": "r", "lines": [3]}]', r"entry 0"),
     ("[{", r"not a readable JSON file"),
 ])
 def test_bad_waivers_are_refused(content: str, match: str, tmp_path: Path) -> None:
