@@ -37,6 +37,8 @@ def add_parser(sub: Any) -> None:
                    help="seconds per mutant (default: 4x the unmutated run, at least 120)")
     p.add_argument("--out", default="results/mutate", help="output dir (default %(default)s)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--rerun-survivors", action="store_true",
+                   help="run recorded survivors again (after adding tests that may kill them)")
     p.add_argument("--list", action="store_true", help="print the planned mutants and exit")
     p.set_defaults(func=run)
 
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.monotonic()
     campaign = Campaign(REPO, out, plan, tests_of, jobs=args.jobs,
                         timeout=float(args.timeout) if args.timeout else None,
+                        rerun_survivors=args.rerun_survivors,
                         progress=lambda msg: console.print(msg, markup=False))
     records = campaign.run()
     meta = {"seed": args.seed, "per_core": args.per_core, "jobs": args.jobs,

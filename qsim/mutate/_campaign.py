@@ -119,6 +119,7 @@ class Campaign:
     jobs: int = 2
     timeout: Optional[float] = None
     keep_work: bool = False
+    rerun_survivors: bool = False  # judge recorded survivors again (after adding tests)
     progress: Callable[[str], None] = lambda msg: None
 
     def __post_init__(self) -> None:
@@ -131,8 +132,10 @@ class Campaign:
         from qsim.verify.report import write_json_atomic
 
         path = self.out / "baseline" / f"{core}.json"
-        if path.is_file():
-            return float(json.loads(path.read_text())["seconds"])
+        if path.is_file():  # recorded for this very selection: it still stands
+            rec = json.loads(path.read_text())
+            if rec.get("tests") == list(self.tests_of(core)):
+                return float(rec["seconds"])
         work = self.out / "work" / f"baseline-{core}"
         rtl = self._copy_rtl(work)
         run = run_selection(self.tests_of(core), rtl, work, self.repo,
@@ -149,7 +152,8 @@ class Campaign:
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Run every planned mutant without a record yet; return all records."""
-        done = load_results(self.out)
+        done = {k: r for k, r in load_results(self.out).items()
+                if not (self.rerun_survivors and r["verdict"] == "survived")}
         todo = [(core, m) for core, ms in self.plan.items() for m in ms if m.id not in done]
         limits = {}
         for core in self.plan:

@@ -20,6 +20,7 @@ __all__ = ["CORE_TESTS", "core_file", "plan_mutants"]
 
 _BLOCKS = "tests/rtl/test_rtl_blocks.py::"
 _GRAPH = "tests/rtl/test_rtl_new_blocks.py"
+_KILLS = "tests/rtl/test_rtl_mutation_kills.py::"  # tests written for earlier survivors
 # tiny_conv through its width converters and depth-1/2/3 FIFOs under stalls, assertions on
 _STITCH = ("tests/stitch/test_stitched.py::test_native_matches_design_and_cycle_model"
            "[tiny_conv-depths2-4-True-stall0.4]")
@@ -29,7 +30,8 @@ CORE_TESTS: dict[str, tuple[str, ...]] = {
     "qsim_mvtu": (_BLOCKS + "test_mvtu_matches_model",),
     "qsim_threshold": (_BLOCKS + "test_thresholding_matches_model",
                        _BLOCKS + "test_mvtu_matches_model"),
-    "qsim_thresholding": (_BLOCKS + "test_thresholding_matches_model",),
+    "qsim_thresholding": (_BLOCKS + "test_thresholding_matches_model",
+                          _KILLS + "test_thresholding_with_bipolar_input"),
     "qsim_swg": (_BLOCKS + "test_swg_matches_model",),
     "qsim_maxpool": (_BLOCKS + "test_maxpool_matches_model",),
     "qsim_fifo": (_BLOCKS + "test_fifo_and_dwc_match_models", _STITCH),

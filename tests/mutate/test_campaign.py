@@ -78,6 +78,11 @@ def test_resume_runs_only_unfinished_mutants(tmp_path: Path,
     calls.clear()
     assert Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py"]).run() == records
     assert calls == []  # everything recorded: nothing runs, not even the baseline
+    again = Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py", "tests/new.py"],
+                     rerun_survivors=True).run()
+    # a survivor is judged again, with the new selection (so its baseline runs again too)
+    assert sorted(calls) == sorted(["baseline-qsim_oreg", first.id])
+    assert again[first.id]["verdict"] == "killed"
     summary = summarize(records, plan, {"seed": 0, "per_core": 3, "seconds": 1.0})
     assert summary["cores"]["qsim_oreg"]["kill_rate"] == round(2 / 3, 4)
     assert [s["id"] for s in summary["survivors"]] == [first.id]

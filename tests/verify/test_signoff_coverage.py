@@ -152,8 +152,11 @@ def test_signoff_reports_coverage_per_core_and_the_stitched_run(tmp_path: Path) 
     assert checks["coverage collected for every core"]["pass"] is True
     cores = {n[9:] for n in checks if n.startswith("coverage qsim_")}
     assert {"qsim_mvtu", "qsim_threshold", "qsim_ibuf", "qsim_oreg", "qsim_axis_wrap"} <= cores
-    for core in cores:
-        assert 0 < checks[f"coverage {core}"]["line"] <= 100
+    for core in cores:  # qsim_axis_wrap has only continuous assignments: no line points
+        c = checks[f"coverage {core}"]
+        assert 0 < c["toggle"] <= 100, c
+        assert (c["line"] is None) == (core == "qsim_axis_wrap"), c
+        assert c["line"] is None or 0 < c["line"] <= 100, c
     mvtu = checks["coverage qsim_mvtu"]
     assert mvtu["pass"] is True and (mvtu["toggle"] == 100 or "WAIVED" in mvtu["detail"])
     # toggle >= 100% everywhere else: a core below it fails the checklist and the gate
