@@ -133,16 +133,25 @@ def run_signoff(args: argparse.Namespace) -> int:
     files += more_files
     manifest = write_manifest(out, args.model, args.folding, checks, files,
                               extra={"coverage_waivers": [w.to_dict() for w in waivers]})
-    for c in checks:
-        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
-        shown = c.get("detail") and (not c["pass"] or c["name"].startswith("coverage "))
-        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if shown else ""))
-    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
-    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+    _print_checklist(console, checks, manifest["pass"], out)
     if result.errors:  # a crashed level: exit 3, as for `qsim verify`
         console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
         return 3
     return 0 if manifest["pass"] else 1
+
+
+def _print_checklist(console: Any, checks: list[dict[str, Any]], passed: bool, out: Path
+                     ) -> None:
+    """Every item (with its detail when it failed, and always for coverage), the verdict."""
+    from rich.markup import escape
+
+    for c in checks:
+        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
+        shown = c.get("detail") and (not c["pass"] or c["name"].startswith("coverage "))
+        text = escape(f"{c['name']}" + (f": {c['detail']}" if shown else ""))
+        console.print(f"{mark} {text}", highlight=False)
+    verdict = "[green]SIGNED OFF[/green]" if passed else "[red]NOT SIGNED OFF[/red]"
+    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
 
 
 def _stitched_and_coverage(args: argparse.Namespace, design: Any, x: Any, out: Path,
