@@ -64,7 +64,10 @@ def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
     """``pytest -x`` on ``tests`` (paths relative to ``repo``) with the cores of ``rtl_dir``,
     from the working directory ``work``; returns its outcome (never raises on a failure)."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, RTL_DIR_ENV: str(Path(rtl_dir).resolve()), "PYTHONDONTWRITEBYTECODE": "1"}
+    # the checkout on PYTHONPATH: tests import helpers as ``tests.<dir>._x`` from its root
+    path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, RTL_DIR_ENV: str(Path(rtl_dir).resolve()), "PYTHONPATH": path,
+           "PYTHONDONTWRITEBYTECODE": "1"}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
            "--rootdir", str(repo), "-c", str(repo / "pyproject.toml"),
            *[str(repo / t) for t in tests]]
