@@ -5,6 +5,8 @@
 #                 extra pytest arguments: make test PYTEST_ARGS="-m rtlsim"
 #   make demo     run the end-to-end demo
 #   make golden   rewrite the golden regression vectors (the only way they change)
+#   make mutate   mutation campaign over the SV cores (hours on 2 cores; not part of `test`);
+#                 arguments: make mutate MUTATE_ARGS="--cores qsim_mvtu --per-core 10"
 #   make lint     ruff + mypy
 #   make clean    remove build and simulation outputs (keeps .venv)
 
@@ -20,7 +22,9 @@ APT_PACKAGES := ccache liblz4-dev g++ perl tcl
 # hls4ml carries the Apache-2.0 ap_int.h/ap_fixed.h headers that cppsim compiles against.
 NO_DEPS_WHEELS := hls4ml==1.3.0
 
-.PHONY: install test demo lint clean golden
+MUTATE_ARGS ?=
+
+.PHONY: install test demo lint clean golden mutate
 
 install: $(STAMP)
 
@@ -52,6 +56,9 @@ demo: $(STAMP)
 
 golden: $(STAMP)
 	$(PY) -m qsim.verify.golden --write
+
+mutate: $(STAMP)
+	$(PY) -m qsim.cli mutate --out results/mutate $(MUTATE_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -10,6 +10,7 @@ from typing import Any, Optional
 from qsim.errors import QsimError
 
 from .cli_args import input_dir, input_file, nonneg_int, output_dir, positive_int
+from .coverage import DEFAULT_MIN_LINE, DEFAULT_MIN_TOGGLE, DEFAULT_WAIVERS
 
 __all__ = ["add_parsers"]
 
@@ -28,6 +29,14 @@ def add_parsers(sub: Any) -> None:
                    help="random vectors (default 16)")
     p.add_argument("--seed", type=nonneg_int, default=0)
     _fit_args(p)
+    p.add_argument("--min-line", type=_percent, default=DEFAULT_MIN_LINE,
+                   help="line coverage every core must reach, in %% (default %(default)s)")
+    p.add_argument("--min-toggle", type=_percent, default=DEFAULT_MIN_TOGGLE,
+                   help="toggle coverage every core must reach, in %% (default %(default)s)")
+    p.add_argument("--waivers", metavar="FILE", default=None,
+                   help="JSON list of coverage waivers {module, kind: line|toggle, reason[, "
+                        "match: [line substrings]]}; recorded in the checklist and the "
+                        "manifest (default: qsim/rtl/coverage_waivers.json)")
     p.set_defaults(func=run_signoff)
     b = sub.add_parser("bitstream", help="build a Pynq-Z2 bitstream (refuses without sign-off)",
                        description="Checks that OUT holds a passing sign-off manifest for this "
@@ -52,6 +61,16 @@ def _fit_args(p: Any) -> None:
 def _headroom_arg(p: Any) -> None:
     p.add_argument("--headroom", type=float, default=0.1,
                    help="fit check: fraction of each resource kept free (default 0.1)")
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 100.0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be a percentage in [0, 100]")
+    return value
 
 
 def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]:
@@ -105,36 +124,70 @@ def _generate(design: Any, out: Path) -> tuple[list[Path], list[dict[str, Any]]]
 def run_signoff(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from ._signoff_stitched import coverage_on
     from .cli_verify import load_design, run_meta, run_with_progress
+    from .coverage import load_waivers
     from .levels import Context
     from .report import write_reports
     from .signoff import fit_check, manifest_path, write_manifest
 
     console = Console(stderr=True, soft_wrap=True)
     out = output_dir(args.out, "--out")
+    waivers_file = getattr(args, "waivers", None) or str(DEFAULT_WAIVERS)
+    input_file(waivers_file, "--waivers")
+    waivers = load_waivers(waivers_file)
     design, x = load_design(args.model, args.folding, None, args.vectors, args.seed)
     manifest_path(out).unlink(missing_ok=True)  # a stale manifest never outlives a new run
     fit = fit_check(design, args.board, args.headroom)
     files, checks = _generate(design, out)
     levels = ["ref", "model", "cppsim", "rtlsim"]
     ctx = Context(source=args.model, seed=args.seed, out_dir=str(out), sweep=True)
-    result = run_with_progress(design, x, levels, ctx, console)
+    with coverage_on() as since:  # rtlsim's benches built with line + toggle coverage
+        result = run_with_progress(design, x, levels, ctx, console)
     meta = {**run_meta(args.model, args.folding, args.seed, len(x), levels), "signoff": True,
             "resources": fit.get("fit")}
     write_reports(result, out / "report", meta)
     checks += _summary_checks(result) + [fit]
     files += [out / "report" / "report.json", out / "report" / "report.html"]
-    manifest = write_manifest(out, args.model, args.folding, checks, files)
-    for c in checks:
-        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
-        console.print(f"{mark} {c['name']}" + (f": {c['detail']}" if c.get("detail") and
-                                                not c["pass"] else ""))
-    verdict = "[green]SIGNED OFF[/green]" if manifest["pass"] else "[red]NOT SIGNED OFF[/red]"
-    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+    more_checks, more_files = _stitched_and_coverage(args, design, x, out, since, waivers,
+                                                     console)
+    checks += more_checks
+    files += more_files
+    manifest = write_manifest(out, args.model, args.folding, checks, files,
+                              extra={"coverage_waivers": [w.to_dict() for w in waivers]})
+    _print_checklist(console, checks, manifest["pass"], out)
     if result.errors:  # a crashed level: exit 3, as for `qsim verify`
         console.print(f"[red]crashed:[/red] {'; '.join(result.errors.values())}")
         return 3
     return 0 if manifest["pass"] else 1
+
+
+def _print_checklist(console: Any, checks: list[dict[str, Any]], passed: bool, out: Path
+                     ) -> None:
+    """Every item (with its detail when it failed, and always for coverage), the verdict."""
+    from rich.markup import escape
+
+    for c in checks:
+        mark = "[green]pass[/green]" if c["pass"] else "[red]FAIL[/red]"
+        shown = c.get("detail") and (not c["pass"] or c["name"].startswith("coverage "))
+        text = escape(f"{c['name']}" + (f": {c['detail']}" if shown else ""))
+        console.print(f"{mark} {text}", highlight=False)
+    verdict = "[green]SIGNED OFF[/green]" if passed else "[red]NOT SIGNED OFF[/red]"
+    console.print(f"{verdict}: manifest {out / 'manifest.json'}")
+
+
+def _stitched_and_coverage(args: argparse.Namespace, design: Any, x: Any, out: Path,
+                           since: float, waivers: list[Any], console: Any
+                           ) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The checklist items after the per-layer levels: the stitched run under backpressure
+    and the coverage per core (files: their reports)."""
+    from ._signoff_stitched import coverage_items, stitched_item
+
+    stitched, st_files = stitched_item(design, x, args.model, args.seed, out, console)
+    cov_checks, cov_files = coverage_items(
+        design, out, since, getattr(args, "min_line", DEFAULT_MIN_LINE),
+        getattr(args, "min_toggle", DEFAULT_MIN_TOGGLE), waivers)
+    return [stitched, *cov_checks], st_files + cov_files
 
 
 def _summary_checks(result: Any) -> list[dict[str, Any]]:

@@ -9,6 +9,12 @@ Checklist (every item must pass):
 4. the design fits the board (Pynq-Z2 by default) with headroom (default 10%) on every
    resource: yosys counts of the stitched top, or a refusal without synthesis when the analytic
    estimate already needs more than twice the board (:func:`fit_check`, docs/synth.md).
+5. the stitched design (``rtlsim-stitched``: cores, FIFOs with the depths the bitstream is
+   built with, width converters) agrees with the model and its cycle model while the
+   downstream stalls at random;
+6. line and toggle coverage of every core, collected during the rtlsim run and merged per
+   module, reaches its threshold (default line >= 95%, toggle >= 90%) or is waived; the
+   waivers (module, kind, reason) are listed in the manifest (:mod:`qsim.verify.coverage`).
 
 The manifest binds the SHA-256 of the model, the folding, every generated RTL/HLS file and
 the report. :func:`require_signoff` is the gate that anything building a bitstream calls: it
@@ -39,7 +45,10 @@ DEFAULT_HEADROOM = 0.1
 # without every one of them, passed, is refused however its "pass" field reads
 REQUIRED_CHECKS = ("all levels ran", "all levels agree bit-exactly at every layer",
                    "rtlsim cycle-exact and protocol-clean under the backpressure sweep",
-                   "verification passed")
+                   "verification passed",
+                   "rtlsim-stitched agrees with the model, cycle-exact under backpressure, "
+                   "with the FIFO depths of the build",
+                   "coverage collected for every core")
 REQUIRED_FILES = ("report/report.json", "report/report.html", "hls/top.cpp")
 
 
@@ -85,7 +94,8 @@ def manifest_path(out_dir: Path) -> Path:
 
 
 def write_manifest(out_dir: Path, model: str, folding: Optional[str], checks: list[dict[str,
-                   Any]], artifacts: list[Path]) -> dict[str, Any]:
+                   Any]], artifacts: list[Path], extra: Optional[dict[str, Any]] = None
+                   ) -> dict[str, Any]:
     """Write DIR/manifest.json: hashes of inputs, generated files and reports, and the verdict."""
     out_dir = Path(out_dir)
     files = {str(p.relative_to(out_dir)): sha256_file(p) for p in sorted(artifacts)}
@@ -94,7 +104,7 @@ def write_manifest(out_dir: Path, model: str, folding: Optional[str], checks: li
             "model": str(model), "model_sha256": sha256_file(Path(model)),
             "folding": folding, "folding_sha256": sha256_file(Path(folding)) if folding else None,
             "checks": checks, "pass": all(c["pass"] for c in checks) and bool(checks),
-            "files": files}
+            "files": files, **(extra or {})}
     write_json_atomic(manifest_path(out_dir), data)
     return data
 

@@ -30,8 +30,9 @@ from qsim.rtlsim.svgen import (
     write_mem_files,
 )
 
-__all__ = ["Bench", "DEFAULT_CACHE", "build_bench", "fst_available", "lint_sources",
-           "mem_dir_define", "write_bench_sources"]
+__all__ = ["Bench", "COVERAGE_ARGS", "COVERAGE_ENV", "DEFAULT_CACHE", "build_bench",
+           "coverage_enabled", "fst_available", "lint_sources", "mem_dir_define",
+           "write_bench_sources"]
 
 #: Default cache root (relative to the working directory, like pytest's cache).
 DEFAULT_CACHE = Path(".qsim_cache")
@@ -40,6 +41,12 @@ DEFAULT_CACHE = Path(".qsim_cache")
 # conversion time of designs with large weight/threshold parameters).
 _BUILD_ARGS = ("--assert", "-Wall", "-Wno-fatal", "-fno-table", "--x-assign", "unique",
                "--x-initial", "unique")
+#: Environment variable that turns coverage builds on (``qsim signoff`` sets it around its
+#: rtlsim run): any non-empty value adds :data:`COVERAGE_ARGS` to every cocotb bench build,
+#: and each simulation then writes ``coverage.dat`` into its run directory. Off by default,
+#: so the default test builds stay as fast as before.
+COVERAGE_ENV = "QSIM_COVERAGE"
+COVERAGE_ARGS = ("--coverage-line", "--coverage-toggle")
 _TIMESCALE = ("1ns", "1ps")
 # Make variables for the generated makefile. cocotb drives the model one edge at a time from
 # Python, so the C++ optimisation level hardly matters at run time but dominates the build:
@@ -98,11 +105,18 @@ def mem_dir_define(src_dir: Path) -> str:
     return f'"{src_dir.resolve()}/"'
 
 
+def coverage_enabled() -> bool:
+    """Whether bench builds collect line and toggle coverage (``$QSIM_COVERAGE`` set)."""
+    return bool(os.environ.get(COVERAGE_ENV))
+
+
 def _digest(specs: Sequence[CoreSpec], trace: bool) -> str:
     # the package text names every .mem file by its tag, a hash of the memory contents
     h = hashlib.sha256()
     h.update(f"verilator {verilator_version()} args {_BUILD_ARGS} {_MAKE_VARS} trace {trace} "
              f"fst {trace and fst_available()}\n".encode())
+    if coverage_enabled():  # a coverage build is a different build (the key of others stays)
+        h.update(f"coverage {COVERAGE_ARGS}\n".encode())
     for spec in specs:
         h.update(render_package(spec).encode())
         h.update(render_top(spec).encode())
@@ -131,7 +145,8 @@ def build_bench(specs: Sequence[CoreSpec], cache: Path = DEFAULT_CACHE,
     sources = write_bench_sources(specs, tmp / "src", top)
     runner = get_runner("verilator")
     log = tmp / "build.log"
-    args = list(_BUILD_ARGS) + (["--trace-fst"] if trace and fst_available() else [])
+    args = list(_BUILD_ARGS) + (["--trace-fst"] if trace and fst_available() else []) \
+        + (list(COVERAGE_ARGS) if coverage_enabled() else [])
     makeflags = os.environ.get("MAKEFLAGS")
     os.environ["MAKEFLAGS"] = f"{makeflags or ''} {_MAKE_VARS}".strip()
     try:

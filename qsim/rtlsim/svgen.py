@@ -27,6 +27,7 @@ ports keep ``s_axis_*`` / ``m_axis_*``), and its package the widths ``IN<p>_BITS
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -51,11 +52,27 @@ from qsim.rtlsim._svports import (
     width_params,
 )
 
-__all__ = ["RTL_DIR", "CoreSpec", "SvParam", "core_spec", "render_bench", "render_package",
-           "render_top", "rtl_sources", "write_mem_files"]
+__all__ = ["RTL_DIR", "RTL_DIR_ENV", "CoreSpec", "SvParam", "core_spec", "render_bench",
+           "render_package", "render_top", "rtl_sources", "write_mem_files"]
 
-#: Directory of the hand-written SystemVerilog.
-RTL_DIR = Path(__file__).resolve().parent.parent / "rtl"
+#: Environment variable naming another directory of the hand-written cores (``qsim mutate``
+#: points it at a mutated copy); read once, at import.
+RTL_DIR_ENV = "QSIM_RTL_DIR"
+
+
+def _rtl_dir() -> Path:
+    override = os.environ.get(RTL_DIR_ENV)
+    if not override:
+        return Path(__file__).resolve().parent.parent / "rtl"
+    path = Path(override).resolve()
+    if not (path / "qsim_axis_wrap.sv").is_file():
+        raise ConfigError(f"{RTL_DIR_ENV}={override!r} is not a directory of qsim cores "
+                          f"(no qsim_axis_wrap.sv in it)")
+    return path
+
+
+#: Directory of the hand-written SystemVerilog (``$QSIM_RTL_DIR`` when set).
+RTL_DIR = _rtl_dir()
 
 _LITERAL_CHUNK = 256  # bits per line of an array literal
 

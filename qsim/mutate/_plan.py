@@ -1,0 +1,86 @@
+"""Which mutants a campaign runs: the cores, their sources, their default test selections.
+
+A *core* here is one hand-written SV file of ``qsim/rtl`` (shared pieces such as
+``qsim_ibuf`` count as cores of their own); its default tests are the pytest node ids under
+``tests/rtl`` and ``tests/stitch`` that simulate it. ``qsim_stream_check`` is not mutated: it
+is the protocol checker itself, not design logic.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from pathlib import Path
+
+from qsim.errors import UsageError
+
+from ._operators import Mutant, mutants_of
+
+__all__ = ["CORE_TESTS", "core_file", "plan_mutants"]
+
+_BLOCKS = "tests/rtl/test_rtl_blocks.py::"
+_GRAPH = "tests/rtl/test_rtl_new_blocks.py"
+_KILLS = "tests/rtl/test_rtl_mutation_kills.py::"  # tests written for earlier survivors
+# tiny_conv through its width converters and depth-1/2/3 FIFOs under stalls, assertions on
+_STITCH = ("tests/stitch/test_stitched.py::test_native_matches_design_and_cycle_model"
+           "[tiny_conv-depths2-4-True-stall0.4]")
+
+#: Default test selection (pytest arguments) per core.
+CORE_TESTS: dict[str, tuple[str, ...]] = {
+    "qsim_mvtu": (_BLOCKS + "test_mvtu_matches_model",),
+    "qsim_threshold": (_BLOCKS + "test_thresholding_matches_model",
+                       _BLOCKS + "test_mvtu_matches_model"),
+    "qsim_thresholding": (_BLOCKS + "test_thresholding_matches_model",
+                          _KILLS + "test_thresholding_with_bipolar_input"),
+    "qsim_swg": (_BLOCKS + "test_swg_matches_model",),
+    "qsim_maxpool": (_BLOCKS + "test_maxpool_matches_model",
+                     _KILLS + "test_maxpool_with_three_channel_folds"),
+    "qsim_fifo": (_BLOCKS + "test_fifo_and_dwc_match_models", _STITCH),
+    "qsim_dwc": (_BLOCKS + "test_fifo_and_dwc_match_models", _STITCH),
+    "qsim_ibuf": (_BLOCKS + "test_thresholding_matches_model",
+                  _BLOCKS + "test_fifo_and_dwc_match_models"),
+    "qsim_oreg": (_BLOCKS + "test_thresholding_matches_model",
+                  _BLOCKS + "test_fifo_and_dwc_match_models"),
+    "qsim_axis_wrap": (_BLOCKS + "test_thresholding_matches_model",),
+    "qsim_fmpadding": (_GRAPH,),
+    "qsim_duplicate": (_GRAPH,),
+    "qsim_add": (_GRAPH,),
+    "qsim_global_acc_pool": (_GRAPH,),
+    "qsim_label_select": (_GRAPH,),
+}
+
+
+def core_file(rtl_dir: Path, core: str) -> Path:
+    """The SV file of ``core`` in ``rtl_dir``; refuses an unknown core."""
+    if core not in CORE_TESTS:
+        raise UsageError(f"unknown core {core!r} (cores: {', '.join(sorted(CORE_TESTS))})")
+    return Path(rtl_dir) / f"{core}.sv"
+
+
+def _stratified(mutants: list[Mutant], n: int, rng: random.Random) -> list[Mutant]:
+    """Up to ``n`` mutants, taking the operators in turn (each operator's own order shuffled),
+    so a small sample still holds every operator the file offers."""
+    by_op: dict[str, list[Mutant]] = defaultdict(list)
+    for m in mutants:
+        by_op[m.op].append(m)
+    for ms in by_op.values():
+        rng.shuffle(ms)
+    ops = sorted(by_op)
+    out: list[Mutant] = []
+    while len(out) < n and any(by_op.values()):
+        for op in ops:
+            if by_op[op] and len(out) < n:
+                out.append(by_op[op].pop())
+    return sorted(out, key=lambda m: (m.line, m.op, m.after))
+
+
+def plan_mutants(rtl_dir: Path, cores: list[str], per_core: int, seed: int
+                 ) -> dict[str, list[Mutant]]:
+    """Per core, ``per_core`` mutants drawn with ``seed`` (all of them when the file has fewer);
+    the same arguments always give the same mutants."""
+    plan = {}
+    for core in cores:
+        path = core_file(rtl_dir, core)
+        rng = random.Random(f"{seed}:{core}")
+        plan[core] = _stratified(mutants_of(path.name, path.read_text()), per_core, rng)
+    return plan

@@ -1,0 +1,30 @@
+"""Tests written for mutants ``qsim mutate`` found surviving the block tests (docs/verify.md):
+each names the mutant class it kills."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qsim.models import MaxPool, Thresholding
+from qsim.rtlsim import verify_rtl
+
+pytestmark = pytest.mark.rtlsim
+
+
+def test_thresholding_with_bipolar_input() -> None:
+    # qsim_thresholding's BIPOLAR decode (bit 1 = +1, bit 0 = -1): no block test fed a BIPOLAR
+    # input, so mutants of that line (-1 decoded as 0, +1 as 2, lanes 0/1 swapped) survived.
+    # Thresholds at -1, 0 and +1 in every lane make each decoded value count differently.
+    cfg = Thresholding(channels=4, pe=2, idt="BIPOLAR", odt="UINT2",
+                       thresholds=np.array([[-1, 0, 1], [0, 1, 2], [-2, -1, 0], [1, 1, 1]]))
+    verify_rtl([cfg], frames=8, seed=2)
+
+
+def test_maxpool_with_three_channel_folds() -> None:
+    # every block-test MaxPool has C/PE <= 2, so its fold counter cf_q is one bit wide and
+    # counting down (cf_q - 1) or a counter one bit short survived; NF = 3 (a wrap that is not
+    # a power of two) and NF = 5 need every bit and the wrap at NF - 1.
+    verify_rtl([MaxPool(ifm_dim=4, channels=6, kernel=2, pe=2, idt="INT4"),
+                MaxPool(ifm_dim=(2, 4), channels=5, kernel=(1, 2), pe=1, idt="UINT3")],
+               frames=2, seed=4)
