@@ -112,7 +112,7 @@ def zoo_files(job: Job, cache: Path) -> tuple[str, Optional[str]]:
     zdir = cache / "zoo"
     zdir.mkdir(parents=True, exist_ok=True)
     onnx, fjson = zdir / f"{net}-{variant}-seed0.onnx", zdir / f"{net}-default-folding.json"
-    with (zdir / "export.lock").open("w") as lk:
+    with (zdir / f"{net}-{variant}.lock").open("w") as lk:  # one export per net and variant
         fcntl.flock(lk, fcntl.LOCK_EX)
         if not onnx.exists():
             subprocess.run([sys.executable, "-m", "qsim.farm.tasks", "zoo", net, variant,

@@ -23,6 +23,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from qsim.errors import MismatchError, UsageError
+from qsim.verify.report import write_text_atomic
 
 __all__ = ["main", "shard_inputs"]
 
@@ -38,7 +39,7 @@ def _zoo(args: argparse.Namespace) -> int:
     tmp = out.with_name(f".{out.name}.tmp.onnx")
     export(build(args.net, args.variant, seed=0), np.zeros((1, *INPUT_SHAPES[args.net]),
                                                            np.float32), tmp, fmt="qonnx")
-    Path(args.folding_out).write_text(json.dumps(default_folding(args.net), indent=2))
+    write_text_atomic(Path(args.folding_out), json.dumps(default_folding(args.net), indent=2))
     tmp.replace(out)  # the model last: its presence means both files are complete
     return 0
 
