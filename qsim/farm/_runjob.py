@@ -145,15 +145,21 @@ def repro(argv: list[str]) -> str:
     return shlex.join(["python", "-m", *argv])
 
 
-def _run(argv: list[str], cwd: Path, timeout: float, log: Path) -> tuple[str, Optional[int]]:
-    """Run ``python -m argv`` with its output in ``log``; (status, exit code)."""
+def _run(argv: list[str], cwd: Path, deadline: float, timeout: float, log: Path
+         ) -> tuple[str, Optional[int]]:
+    """Run ``python -m argv`` with its output in ``log`` until ``deadline`` (time.time(); the
+    job's ``timeout`` is what the log names); (status, exit code)."""
     env = {**os.environ, **THREAD_ENV, "PYTHONUNBUFFERED": "1"}
+    left = deadline - time.time()
     with log.open("ab") as fh:
+        if left <= 0:
+            fh.write(f"\n[qsim regress] timeout after {timeout:g} s: not started\n".encode())
+            return "timeout", None
         proc = subprocess.Popen([sys.executable, "-m", *argv], cwd=cwd, env=env, stdout=fh,
                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 preexec_fn=_pdeathsig)
         try:
-            rc = proc.wait(timeout=timeout)
+            rc = proc.wait(timeout=left)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
@@ -169,17 +175,18 @@ def _execute(job: Job, paths: FarmPaths, cache: Path, work: Path, log: Path, t0:
     A stitched shard builds its harness in the slot and simulates outside it; ``qsim verify``
     builds and simulates in one process, so a verify job that compiles holds the slot."""
     done, status, rc = False, "error", None
+    deadline = t0 + job.timeout
     with build_slot(cache, paths.build_slots, job.builds):
         model, folding = zoo_files(job, cache) if job.model else (None, None)
         argv = command(job, model, folding, work)
         if job.kind == "stitched":
-            status, rc = _run(argv + ["--build-only"], cache, job.timeout, log)
+            status, rc = _run(argv + ["--build-only"], cache, deadline, job.timeout, log)
             done = status != "pass"
         elif job.builds:
-            status, rc = _run(argv, cache, job.timeout, log)
+            status, rc = _run(argv, cache, deadline, job.timeout, log)
             done = True
     if not done:
-        status, rc = _run(argv, cache, max(1.0, job.timeout - (time.time() - t0)), log)
+        status, rc = _run(argv, cache, deadline, job.timeout, log)
     return status, rc, argv
 
 
