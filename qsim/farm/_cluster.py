@@ -60,15 +60,15 @@ def run_jobs(c: Any, jobs: list[Job], out: Path, cache: Path, retries: int,
                       token=uuid.uuid4().hex, run_id=run_id, build_slots=build_slots)
     token_files(paths)
     build_res = _has_build_resource(c)
-    futures = []
+    futures: dict[Any, Job] = {}
     for job in jobs:
         res = {"build": 1} if job.builds and build_res else None
-        futures.append(c.submit(run_job, job, paths, key=f"qsim-{job.key}-{run_id[:8]}",
-                                retries=retries, resources=res, pure=False))
+        futures[c.submit(run_job, job, paths, key=f"qsim-{job.key}-{run_id[:8]}",
+                         retries=retries, resources=res, pure=False)] = job
     t0 = time.time()
     try:
-        for fut in as_completed(futures):
-            result = _result_of(fut, jobs, futures, run_id)
+        for fut in as_completed(list(futures)):
+            result = _result_of(fut, futures[fut], run_id)
             stored = finished(out).get(result["key"])
             if result["start"] is not None and (stored is None
                                                 or stored.get("start") != result["start"]):
@@ -81,9 +81,9 @@ def run_jobs(c: Any, jobs: list[Job], out: Path, cache: Path, retries: int,
     return {"run_id": run_id, "seconds": round(time.time() - t0, 3)}
 
 
-def _result_of(fut: Any, jobs: list[Job], futures: list[Any], run_id: str) -> dict[str, Any]:
-    """The job's result, or an "error" record when the task itself failed (every retry)."""
-    job = jobs[futures.index(fut)]
+def _result_of(fut: Any, job: Job, run_id: str) -> dict[str, Any]:
+    """The job's result, or an "error" record when the task itself failed (every retry; not
+    stored, so a resume runs the job again)."""
     try:
         return dict(fut.result())
     except Exception as exc:

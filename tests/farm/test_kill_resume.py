@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 CASES = ["maxpool_k2_pe2_bipolar", "thresholding_int8_uint2_pe4", "swg_depthwise_k3_simd2",
          "mvtu_xnor_bipolar_pe2_simd16"]
@@ -134,3 +136,19 @@ def _fresh_run_diffs_against_the_last(suite: Path, out: Path) -> None:
     assert len(list((out / "previous" / "jobs").glob("*.json"))) == N_JOBS  # the diff's base
     log = out / "logs" / f"{summary['diff']['new_failures'][0]}.log"
     assert "MH % PE == 0 violated: MH=64, PE=7" in log.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.rtlsim
+def test_stitched_shards_of_the_bundled_example_are_bit_exact(tmp_path: Path) -> None:
+    """Two rtlsim-stitched shards (the harness built once, under the build lock) each
+    compare their frames exactly with the model."""
+    suite, out = tmp_path / "suite.toml", tmp_path / "out"
+    suite.write_text(f'[[stitched]]\nmodel = "{EXAMPLES / "tfc_w2a2_digits.onnx"}"\n'
+                     f'folding = "{EXAMPLES / "tfc_folding.json"}"\nframes = 24\nshards = 2\n')
+    proc = subprocess.run(_regress(suite, out), capture_output=True, text=True, timeout=3600)
+    assert proc.returncode == 0, proc.stderr
+    logs = sorted((out / "logs").glob("*.log"))
+    texts = sorted(p.read_text().strip().splitlines()[-1] for p in logs)
+    assert [t.split(" (")[0] for t in texts] == ["shard 0: frames 0..11 bit-exact",
+                                                  "shard 1: frames 12..23 bit-exact"]
