@@ -91,7 +91,8 @@ def cnv(args: argparse.Namespace, tmp: Path) -> None:
     suite = tmp / "cnv.toml"
     suite.write_text(f'[farm]\ntimeout = 7200\n[[stitched]]\nmodel = "cnv:w1a1"\n'
                      f"frames = {args.frames}\nshards = {args.shards}\n")
-    wall, s = _regress(suite, tmp / "cnv", "--workers", str(args.workers))
+    cache = Path(args.cache) if args.cache else tmp / "cache"  # kept across runs: warm
+    wall, s = _regress(suite, tmp / "cnv", "--workers", str(args.workers), "--cache", str(cache))
     print(f"CNV-w1a1: {args.frames} frames in {args.shards} rtlsim-stitched shards on "
           f"{args.workers} workers, bit-exact against the model: {s['counts']} in {wall:.1f} s")
 
@@ -104,7 +105,8 @@ def main() -> None:
     ap.add_argument("--shards", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--port", type=int, default=8786)
-    ap.add_argument("--keep", help="keep the results in this folder")
+    ap.add_argument("--keep", help="keep the results (and the cnv build cache) in this folder")
+    ap.add_argument("--cache", help="cnv: build cache folder (default KEEP/cache)")
     args = ap.parse_args()
     tmp = Path(args.keep or tempfile.mkdtemp(prefix="qsim-bench-farm-"))
     tmp.mkdir(parents=True, exist_ok=True)
