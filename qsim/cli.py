@@ -38,10 +38,19 @@ EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT, EXIT_CRASH, EXIT_INTERRUPTED = 0, 1, 2, 3, 1
 
 def _commands() -> list[Callable[[Any], None]]:
     """Every module's ``add_parser``: register a new command here."""
-    from qsim.verify import cli_fifo, cli_fuzz, cli_mutate, cli_signoff, cli_verify
+    from qsim.verify import (
+        cli_fifo,
+        cli_fuzz,
+        cli_mutate,
+        cli_regress,
+        cli_resources,
+        cli_signoff,
+        cli_verify,
+    )
 
     return [cli_verify.add_parser, cli_fuzz.add_parser, cli_signoff.add_parsers,
-            cli_fifo.add_parser, cli_mutate.add_parser]
+            cli_fifo.add_parser, cli_mutate.add_parser, cli_regress.add_parser,
+            cli_resources.add_parser]
 
 
 def _parser() -> argparse.ArgumentParser:
