@@ -85,6 +85,7 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
     if n < 1:
         raise StreamError(f"--random {n!r} must be at least 1")
     shape, dt = tuple(design.input_shape), design.idt
+    lo, hi = _input_bounds(design)  # only inputs the source model can take (narrow range)
 
     def from_seed() -> Iterator[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -93,9 +94,16 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
             if dt.get_canonical_name() == "BIPOLAR":
                 yield rng.integers(0, 2, size) * 2 - 1
             else:
-                yield rng.integers(int(dt.min()), int(dt.max()) + 1, size)
+                yield rng.integers(lo, hi + 1, size)
 
     return n, from_seed
+
+
+def _input_bounds(design: Any) -> tuple[int, int]:
+    """The integer input range of ``design`` (a narrow-range input quantizer's, else idt's)."""
+    if hasattr(design, "input_bounds"):
+        return tuple(design.input_bounds)  # type: ignore[return-value]
+    return int(design.idt.min()), int(design.idt.max())
 
 
 def _file_chunks(design: Any, x: np.ndarray, inputs: str, chunk: int) -> Iterator[np.ndarray]:
@@ -109,6 +117,8 @@ def _file_chunks(design: Any, x: np.ndarray, inputs: str, chunk: int) -> Iterato
                               f"{complex(part[at]).real!r} at index {at!r}; inputs are integers")
         try:
             first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
+            if hasattr(design, "check_input_range"):
+                design.check_input_range(part, "input", first=i)
         except StreamError as exc:
             raise StreamError(f"--inputs {inputs!r}, inputs {i}..{i + len(part) - 1}: "
                               f"{exc}") from None

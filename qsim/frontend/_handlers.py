@@ -116,7 +116,7 @@ def _quant(w: Any, node: onnx.NodeProto, st: State) -> State:
         raise ModelImportError(f"{node_label(node)}: quantizer scale must be positive, got "
                                f"{scale[:4]!r}")
     if st.dtype is None:
-        return _input_quant(w, node, st, scale, zero, odt)
+        return _input_quant(w, node, st, scale, zero, odt, (qmin, qmax))
     rnd = resolve_rounding_mode(mode)
 
     if odt == BIPOLAR:
@@ -140,8 +140,9 @@ def _quant(w: Any, node: onnx.NodeProto, st: State) -> State:
 
 
 def _input_quant(w: Any, node: onnx.NodeProto, st: State, scale: np.ndarray, zero: np.ndarray,
-                 odt: DType) -> State:
-    """The quantizer on the float input defines the design input: x_int = q."""
+                 odt: DType, qrange: tuple[int, int]) -> State:
+    """The quantizer on the float input defines the design input: x_int = q, within
+    ``qrange`` (narrower than ``odt`` for a narrow-range quantizer)."""
     if st.post:
         raise ModelImportError(f"{node_label(node)}: non-linear ops {st.post!r} on the float "
                                f"input before its quantizer are not supported")
@@ -154,9 +155,11 @@ def _input_quant(w: Any, node: onnx.NodeProto, st: State, scale: np.ndarray, zer
     # source x -> a*x + b -> q = round((a*x + b)/s + z): choose x = (s*(q - z) - b) / a
     w.input_scale, w.input_bias = s / a, (-s * z - b) / a
     w.idt = odt
+    if qrange != (int(odt.min()), int(odt.max())):
+        w.input_range = qrange
     st.dtype = odt
     c = st.a.size
-    st.lo, st.hi = np.full(c, int(odt.min()), np.int64), np.full(c, int(odt.max()), np.int64)
+    st.lo, st.hi = np.full(c, qrange[0], np.int64), np.full(c, qrange[1], np.int64)
     st.a, st.b = np.full(c, s), np.full(c, -s * z)
     st.tensor = node.output[0]
     return st

@@ -59,6 +59,7 @@ class _Walker:
         self.visited: set[int] = set()  # ids of the nodes on the activation path
         self.input_scale, self.input_bias = 1.0, 0.0
         self.idt: Optional[DType] = None
+        self.input_range: Optional[tuple[int, int]] = None  # a narrow input quantizer's range
         self.pending_src: dict[str, str] = {}  # pending MVTU name -> the layer it reads
 
     # ---- walk -------------------------------------------------------------------------------
@@ -250,7 +251,8 @@ class _Walker:
             source_layout="NCHW" if st.layout == "NCHW" else "")
         return Design(layers=tuple(self.layers), input_shape=in_shape, idt=self.idt,
                       input_scale=self.input_scale, input_bias=self.input_bias,
-                      source_layout=src_layout, scale=scale, bias=bias, name=self.model_name)
+                      source_layout=src_layout, scale=scale, bias=bias, name=self.model_name,
+                      input_range=self.input_range)
 
     # ---- helpers for handlers ---------------------------------------------------------------
     def _channel_const(self, node: onnx.NodeProto, st: State, value: np.ndarray) -> np.ndarray:
