@@ -15,7 +15,8 @@ padding and global pooling: :mod:`qsim.frontend._residual`.
   (:mod:`qsim.frontend._thresholds`) of the pending MVTU, or a Thresholding layer. Channels
   with ``A < 0`` get their weight column negated so every count is non-decreasing.
 - ``MaxPool``/``MaxPoolNHWC``: MaxPool (needs ``A > 0``); ``TopK``: LabelSelect.
-- ``Reshape``/``Flatten``/``Transpose``/``Identity``/``Dropout``: layout bookkeeping only; a
+- ``Reshape``/``Flatten``/``Squeeze``/``Unsqueeze``/``Transpose``/``Identity``/``Dropout``:
+  layout bookkeeping only; a
   (C, H, W) flatten permutes the next MVTU's weight rows to qsim's (h, w, c) order.
 
 Anything else raises ModelImportError naming the node, its op type and the reason.
@@ -188,7 +189,8 @@ class _Walker:
             raise ModelImportError(f"{node_label(node)}: op type {op!r} is not supported by "
                                    f"qsim's importer (supported: {sorted(_HANDLERS)!r})")
         if st.dtype is None and op not in ("Quant", "IntQuant", "BipolarQuant", "Reshape",
-                                           "Flatten", "Transpose", *_ELEMWISE):
+                                           "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+                                           *_ELEMWISE):
             raise ModelImportError(f"{node_label(node)}: its input {st.tensor!r} is a float "
                                    f"activation, but qsim needs a quantizer (Quant/"
                                    f"BipolarQuant or an integer datatype annotation) here")
@@ -375,6 +377,10 @@ def _h_reshape(w: _Walker, node: onnx.NodeProto, st: State) -> State:
     if st.dtype is None and len(out) == 2 and len(st.shape) == 2:
         st.shape = tuple(out)
         return st
+    if len(st.shape) == 2 and len(out) == 4 and tuple(out[1:]) == (st.shape[1], 1, 1) \
+            and st.order is None:  # (N, C) -> (N, C, 1, 1): Unsqueeze of an older FINN export
+        st.shape, st.layout = tuple(out), "NCHW"
+        return st
     raise ModelImportError(f"{node_label(node)}: reshape from {st.shape!r} to {tuple(out)!r} is "
                            f"not supported (qsim supports flattening (N, C, H, W) to (N, CHW))")
 
@@ -400,6 +406,7 @@ def _h_transpose(w: _Walker, node: onnx.NodeProto, st: State) -> State:
 _HANDLERS: dict[str, Any] = {
     "Add": _h_elemwise, "Sub": _h_elemwise, "Mul": _h_elemwise, "Div": _h_elemwise,
     "BatchNormalization": _h_batchnorm, "Relu": _h_relu, "Clip": _h_clip,
-    "Reshape": _h_reshape, "Flatten": _h_reshape, "Transpose": _h_transpose,
+    "Reshape": _h_reshape, "Flatten": _h_reshape, "Squeeze": _h_reshape,
+    "Unsqueeze": _h_reshape, "Transpose": _h_transpose,
     **_LAYER_HANDLERS, **HANDLERS_R,
 }

@@ -556,7 +556,9 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
         per_layer[target], fifos[target] = _settings(attrs, key)
     if unknown:
         raise ConfigError(f"folding config names nodes {sorted(unknown)!r} that are not in "
-                          f"Design {design.name!r}; its nodes are {list(by_name)!r}")
+                          f"Design {design.name!r}; a folding file must use its node names "
+                          f"{list(by_name)!r} (or FINN's variants of them: MVAU_hls_0, "
+                          f"MatrixVectorActivation_0, Thresholding_Batch_0, ...)")
     defaults = _defaults(data.get("Defaults", {}))
     layers = []
     for la in design.layers:
