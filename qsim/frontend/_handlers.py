@@ -24,13 +24,13 @@ from qsim.models import MVTU, Thresholding
 from qsim.models._block import smallest_int_type
 from qsim.models._dtypes import BIPOLAR, DType
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "negate_columns"]
 
 Reach = Callable[[np.ndarray], np.ndarray]
 
 
 # ---- thresholds ---------------------------------------------------------------------------
-def _negate_columns(node: onnx.NodeProto, st: State) -> None:
+def negate_columns(st: State) -> None:
     """Make every channel's count non-decreasing: negate weight columns with A < 0."""
     p = st.pending
     assert p is not None
@@ -56,7 +56,7 @@ def _thresholds(w: Any, node: onnx.NodeProto, st: State, reach: Reach, steps: in
                                    f"makes the activation decreasing; qsim cannot threshold it")
     p = st.pending
     if p is not None:
-        _negate_columns(node, st)
+        negate_columns(st)
         lo, hi = acc_range(p)
     else:
         if np.any(st.a < 0):
