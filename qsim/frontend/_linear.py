@@ -16,7 +16,7 @@ from qsim.frontend._state import Pending, State
 from qsim.models import LabelSelect, MaxPool, SlidingWindow
 from qsim.models._dtypes import BIPOLAR
 
-__all__ = ["HANDLERS_L"]
+__all__ = ["HANDLERS_L", "label_select"]
 
 
 def _prepare(w: Any, node: onnx.NodeProto, st: State) -> float:
@@ -195,7 +195,7 @@ def _topk(w: Any, node: onnx.NodeProto, st: State) -> State:
         raise ModelImportError(f"{node_label(node)}: the TopK values output is used; qsim's "
                                f"LabelSelect outputs only the indices")
     k = int(g.const(node.input[1], node).reshape(-1)[0])
-    return _label_select(w, node, st, k, node.output[1], (st.shape[0], k))
+    return label_select(w, node, st, k, node.output[1], (st.shape[0], k))
 
 
 def _argmax(w: Any, node: onnx.NodeProto, st: State) -> State:
@@ -206,11 +206,11 @@ def _argmax(w: Any, node: onnx.NodeProto, st: State) -> State:
         raise ModelImportError(f"{node_label(node)}: only ArgMax over the channel axis (axis=1 "
                                f"or -1, select_last_index=0) maps to LabelSelect")
     keep = int(g.attr(node, "keepdims", 1))
-    return _label_select(w, node, st, 1, node.output[0],
+    return label_select(w, node, st, 1, node.output[0],
                          (st.shape[0], 1) if keep else (st.shape[0],))
 
 
-def _label_select(w: Any, node: onnx.NodeProto, st: State, k: int, out: str,
+def label_select(w: Any, node: onnx.NodeProto, st: State, k: int, out: str,
                   out_shape: tuple[int, ...]) -> State:
     """LabelSelect of the top ``k`` of ``A * b + B`` (float order = integer order, exactly):
     a uniform negative scale negates the MVTU's weight columns; per-channel offsets become
@@ -222,6 +222,8 @@ def _label_select(w: Any, node: onnx.NodeProto, st: State, k: int, out: str,
         raise ModelImportError(f"{node_label(node)}: {node.op_type} needs an (N, C) input, got "
                                f"{st.shape!r}")
     order_preserving(w, node, st)
+    if not out:  # an inserted head: the MVTU's output is the graph output (a boundary)
+        w._flush(st, source=st.tensor if st.pending is not None else "")
     _prepare(w, node, st)
     blk = LabelSelect(labels=st.a.size, k=k, idt=st.dtype, name=w._name("LabelSelect"))
     st.tensor = out

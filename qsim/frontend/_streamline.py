@@ -46,14 +46,24 @@ _PASS = ("Identity", "Dropout")
 _ELEMWISE = ("Add", "Sub", "Mul", "Div")
 
 
-def streamline(graph: Graph, model_name: str) -> Design:
-    """Import a QONNX/FINN-streamlined graph (see module docstring)."""
-    return _Walker(graph, model_name).run()
+def streamline(graph: Graph, model_name: str, raw: Optional[DType] = None,
+               topk: int = 0) -> Design:
+    """Import a QONNX/FINN-streamlined graph (see module docstring).
+
+    ``raw``: an unsigned type (e.g. UINT8) of raw integer inputs ``p`` for a float-input
+    model: the source input is ``p / raw.max()`` (FINN's divide-by-255 step) and the input
+    quantizer becomes a Thresholding layer (FINN's ``Thresholding_0``) on ``p``. ``topk``: end
+    in a LabelSelect of the top ``topk`` outputs (FINN's InsertTopK; ``Design.topk``).
+    """
+    return _Walker(graph, model_name, raw, topk).run()
 
 
 class _Walker:
-    def __init__(self, graph: Graph, model_name: str) -> None:
+    def __init__(self, graph: Graph, model_name: str, raw: Optional[DType] = None,
+                 topk: int = 0) -> None:
         self.g = graph
+        self.raw = raw
+        self.topk = topk
         self.model_name = model_name
         self.layers: list[Layer] = []
         self.counts: dict[str, int] = {}
@@ -135,6 +145,11 @@ class _Walker:
                 layout = "NHWC"
             st = State(tensor, shape, layout, dt, *self._range(dt, 1), np.ones(1), np.zeros(1))
             self.idt = dt
+        elif self.raw is not None:  # raw pixels p: the source input is p / max (FINN's /255)
+            top = int(self.raw.max())
+            st = State(tensor, shape, layout, self.raw, *self._range(self.raw, 1),
+                       np.full(1, 1.0 / top), np.zeros(1))
+            self.idt, self.input_scale = self.raw, 1.0 / top
         else:
             st = State(tensor, shape, layout, None, np.zeros(1, np.int64), np.zeros(1, np.int64),
                        np.ones(1), np.zeros(1))
@@ -239,22 +254,37 @@ class _Walker:
             raise ModelImportError(f"model {self.model_name!r}: the output {st.tensor!r} ends "
                                    f"in {[op for op, _ in st.post]!r} without a quantizer; qsim "
                                    f"cannot express it on the integer output")
+        a, b = st.a.copy(), st.b.copy()  # the graph output's mapping
+        if self.topk and self.idt is not None:
+            self._insert_topk(st)  # may negate the pending MVTU's weights first
         self._flush(st, source=st.tensor)
         if not self.layers or self.idt is None:
             raise ModelImportError(f"model {self.model_name!r}: no quantized layer found between "
                                    f"input and output")
-        a, b = st.a, st.b
+        if not self.topk:  # the graph output may follow the last layer through layout ops
+            assert self.layers[-1].name == st.producer, "the output layer must come last"
+            self.layers[-1] = dataclasses.replace(
+                self.layers[-1], source=st.tensor, scale=a.copy(), bias=b.copy(),
+                source_layout="NCHW" if st.layout == "NCHW" else "")
         scale = float(a[0]) if np.all(a == a[0]) else a.copy()
         bias = float(b[0]) if np.all(b == b[0]) else b.copy()
-        # the graph output may follow the last layer through layout ops (Transpose, Reshape)
-        assert self.layers[-1].name == st.producer, "the output layer must come last"
-        self.layers[-1] = dataclasses.replace(
-            self.layers[-1], source=st.tensor, scale=a.copy(), bias=b.copy(),
-            source_layout="NCHW" if st.layout == "NCHW" else "")
         return Design(layers=tuple(self.layers), input_shape=in_shape, idt=self.idt,
                       input_scale=self.input_scale, input_bias=self.input_bias,
                       source_layout=src_layout, scale=scale, bias=bias, name=self.model_name,
-                      input_range=self.input_range)
+                      input_range=self.input_range, topk=self.topk)
+
+    def _insert_topk(self, st: State) -> None:
+        """FINN's InsertTopK: a LabelSelect of the top ``self.topk`` output channels, in the
+        float order of the graph output (see :mod:`qsim.frontend._heads`)."""
+        from onnx import helper
+
+        from qsim.frontend._linear import label_select
+
+        if st.layout != "NC" or len(st.shape) != 2:
+            raise ModelImportError(f"model {self.model_name!r}: a label select (top-k) needs a "
+                                   f"(N, C) output, got {st.shape!r}")
+        node = helper.make_node("TopK", [st.tensor], [""], name="InsertTopK")
+        label_select(self, node, st, self.topk, "", (st.shape[0], self.topk))
 
     # ---- helpers for handlers ---------------------------------------------------------------
     def _channel_const(self, node: onnx.NodeProto, st: State, value: np.ndarray) -> np.ndarray:

@@ -149,6 +149,10 @@ class Design:
         FIFO depth of each edge between layers (in :attr:`links` order, 0 = no FIFO), or None
         for :data:`DEFAULT_FIFO_DEPTH` everywhere; set from a folding config's
         ``inFIFODepths``/``outFIFODepths`` or with :meth:`with_fifo_depths`.
+    topk
+        0, or K when the Design ends in a LabelSelect that the source model lacks (FINN's
+        InsertTopK): :meth:`output_to_int` then ranks the source output (``scale * y_int +
+        bias``) to its top-K indices, ties lower index first.
     input_range
         ``(lo, hi)``: the integer inputs the source model can take when narrower than ``idt``
         (a narrow-range input quantizer: INT2 narrow is [-1, 1]), or None for all of ``idt``.
@@ -165,6 +169,7 @@ class Design:
     name: str = ""
     fifo_depths: Optional[tuple[int, ...]] = None
     input_range: Optional[tuple[int, int]] = None
+    topk: int = 0
 
     def __post_init__(self) -> None:
         from qsim.models._dtypes import resolve
@@ -354,6 +359,9 @@ class Design:
             raise MismatchError(f"Design {self.name!r}: source {what} value {float(yy[idx])!r} "
                                 f"at index {idx} is {float(q[idx])!r} on the integer scale, "
                                 f"not within {tolerance} of an integer")
+        if layer is None and self.topk:  # InsertTopK: rank the exact source values
+            exact = np.asarray(scale, np.float64) * r + np.asarray(bias, np.float64)
+            return np.argsort(-exact, axis=-1, kind="stable")[..., :self.topk].astype(np.int64)
         return r.astype(np.int64)
 
     def with_label_select(self, k: int = 1, name: str = "LabelSelect_0") -> "Design":

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from qsim.cli import main
-from qsim.errors import StreamError
+from qsim.errors import ConfigError, StreamError
 from qsim.frontend import load
 from qsim.frontend.reference import export
 from qsim.zoo.bnn_pynq import BNN_PYNQ, BNN_PYNQ_SHAPES, build_bnn_pynq
@@ -94,3 +94,85 @@ def test_bnn_pynq_verify_ref_model(export_dir: Path, tmp_path: Path, net: str,
         report = _verify(_exported(export_dir, net, variant, seed), tmp_path / f"r{seed}",
                          "ref,model", [])
         assert report["inputs"] == 8
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "finn_examples"
+FINN_FC_NAMES = ["Thresholding_0", "MVAU_0", "MVAU_1", "MVAU_2", "MVAU_3", "LabelSelect_0"]
+
+
+def _finn_folding(net: str, variant: str) -> Path:
+    return DATA / f"{net}-{variant}_folding_config.json"
+
+
+def test_finn_examples_folding_applies_unmodified(export_dir: Path) -> None:
+    """tfc-w1a2 of finn-examples as published: the input quantizer becomes FINN's
+    Thresholding layer on raw UINT8 pixels (x / 255), a LabelSelect K=1 ends the design."""
+    path = _exported(export_dir, "tfc", "w1a2")
+    folding = json.loads(_finn_folding("tfc", "w1a2").read_text())
+    design = load(path, folding=_finn_folding("tfc", "w1a2"))
+    assert [la.name for la in design.layers] == FINN_FC_NAMES
+    thr = design["Thresholding_0"]
+    assert thr.block.idt.get_canonical_name() == "UINT8" and thr.block.channels == 784
+    assert thr.block.pe == folding["Thresholding_rtl_0"]["PE"] == 49
+    assert (design["MVAU_3"].block.pe, design["MVAU_3"].block.simd) == (10, 8)
+    assert design.idt.get_canonical_name() == "UINT8" and design.input_scale == 1 / 255
+    assert design.topk == 1 and design.output_shape == (1,)
+    # the other naming generation of FINN's files folds the same layers the same way
+    old = {"Thresholding_Batch_0": {"PE": 49}, "LabelSelect_Batch_0": {"PE": 1},
+           **{f"MatrixVectorActivation_{i}": {k: v for k, v in folding[f"MVAU_hls_{i}"].items()
+                                             if k in ("PE", "SIMD")} for i in range(4)}}
+    again = load(path, folding=old)
+    assert [(la.name, getattr(la.block, "pe", 0), getattr(la.block, "simd", 0))
+            for la in again.layers] == [(la.name, getattr(la.block, "pe", 0),
+                                         getattr(la.block, "simd", 0)) for la in design.layers]
+
+
+def test_raw_input_option(export_dir: Path) -> None:
+    path = _exported(export_dir, "tfc", "w1a2")
+    today = load(path)  # no folding: the quantizer's integers are the input
+    assert today.idt.get_canonical_name() == "INT2" and today.layers[0].name == "MVAU_0"
+    raw = load(path, raw_input="UINT8", topk=3)
+    assert raw.layers[0].name == "Thresholding_0" and raw.idt.get_canonical_name() == "UINT8"
+    assert raw.output_shape == (3,)
+    x = np.random.default_rng(3).integers(0, 256, size=(16, *raw.input_shape))
+    # raw p -> p / 255 -> the quantizer: the same integers the today's form takes
+    q = np.clip(np.rint(2 * x / 255 - 1), -1, 1).astype(np.int64)
+    np.testing.assert_array_equal(raw.run_layers(x)["Thresholding_0"].reshape(q.shape[0], -1),
+                                  q.reshape(q.shape[0], -1))
+    np.testing.assert_array_equal(raw.run_layers(x)["MVAU_2"], today.run_layers(q)["MVAU_2"])
+    np.testing.assert_array_equal(raw(x), load(path, topk=3)(q))
+    with pytest.raises(ConfigError, match=r"raw_input='INT8' must be an unsigned integer type"):
+        load(path, raw_input="INT8")
+    # today's form stays reachable; FINN's files then name a layer it does not have
+    with pytest.raises(ConfigError, match=r"\['LabelSelect_hls_0', 'Thresholding_rtl_0'\] "
+                                          r"that are not in"):
+        load(path, folding=_finn_folding("tfc", "w1a2"), raw_input=None)
+
+
+FINN_CASES = [(n, v) for n in ("tfc", "cnv") for v in ("w1a1", "w1a2", "w2a2")]
+
+
+@pytest.mark.parametrize("net,variant", [
+    pytest.param(n, v, marks=() if n == "tfc" else pytest.mark.slow) for n, v in FINN_CASES])
+def test_finn_folding_verify_ref_model(export_dir: Path, tmp_path: Path, net: str,
+                                       variant: str) -> None:
+    """finn-examples' folding file, unmodified, and FINN's uint8 NHWC vectors as they are."""
+    model = _exported(export_dir, net, variant)
+    design = load(model, folding=_finn_folding(net, variant))
+    x = np.random.default_rng(7).integers(0, 256, size=(4, *design.input_shape), dtype=np.uint8)
+    np.save(tmp_path / "pixels.npy", x)
+    report = _verify(model, tmp_path / "r", "ref,model",
+                     ["--folding", str(_finn_folding(net, variant)), "--inputs",
+                      str(tmp_path / "pixels.npy")])
+    assert report["inputs"] == 4
+
+
+@pytest.mark.slow
+@pytest.mark.cppsim
+@pytest.mark.rtlsim
+@pytest.mark.parametrize("net,variant", FINN_CASES)
+def test_finn_folding_all_levels(export_dir: Path, tmp_path: Path, net: str,
+                                 variant: str) -> None:
+    model = _exported(export_dir, net, variant)
+    _verify(model, tmp_path / "r", "ref,model,cppsim,rtlsim-stitched",
+            ["--folding", str(_finn_folding(net, variant)), "--random", "2"])
