@@ -40,6 +40,11 @@ def add_parser(sub: Any) -> None:
                                       "(an .npz is refused: save the one array with np.save)")
     src.add_argument("--random", type=positive_int, metavar="N",
                      help="N random inputs (default 8)")
+    p.add_argument("--raw-input", default="auto", metavar="TYPE",
+                   help="float-input models: 'UINT8' takes raw pixels p (source input p/255, "
+                        "the input quantizer as FINN's Thresholding_0 layer); 'none' takes the "
+                        "quantizer's integers; 'auto' (default): UINT8 when --folding names "
+                        "that layer (FINN's own files), else none")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of --random (default 0)")
     p.add_argument("--report", default="reports/verify", metavar="DIR",
                    help="report directory (default: %(default)s)")
@@ -140,12 +145,12 @@ def load_design(model: str, folding: Optional[str], inputs: Optional[str],
     return design, load_inputs(design, inputs, random, seed)
 
 
-def _design(model: str, folding: Optional[str]) -> Any:
+def _design(model: str, folding: Optional[str], raw_input: str = "auto") -> Any:
     from qsim.frontend import load
 
     input_file(model, "model")
     input_file(folding, "--folding")
-    return load(model, folding=folding)
+    return load(model, folding=folding, raw_input=raw_input)
 
 
 def run_meta(model: str, folding: Optional[str], seed: int, n: int,
@@ -161,6 +166,8 @@ def repro_command(args: argparse.Namespace) -> str:
     parts = ["qsim", "verify", args.model]
     if args.folding:
         parts += ["--folding", args.folding]
+    if getattr(args, "raw_input", "auto") != "auto":
+        parts += ["--raw-input", args.raw_input]
     parts += ["--levels", args.levels]
     if args.inputs:
         parts += ["--inputs", args.inputs]
@@ -179,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     levels = levels_arg(args.levels, available_levels())
     input_file(args.inputs, "--inputs")
     out = output_dir(args.report, "--report")
-    design = _design(args.model, args.folding)
+    design = _design(args.model, args.folding, getattr(args, "raw_input", "auto"))
     n, chunks = input_chunks(design, args.inputs, args.random, args.seed)
     if args.inputs:  # a pass over the file checks every value before any level runs
         all(True for _ in chunks())

@@ -176,3 +176,15 @@ def test_finn_folding_all_levels(export_dir: Path, tmp_path: Path, net: str,
     model = _exported(export_dir, net, variant)
     _verify(model, tmp_path / "r", "ref,model,cppsim,rtlsim-stitched",
             ["--folding", str(_finn_folding(net, variant)), "--random", "2"])
+
+
+def test_verify_raw_input_option(export_dir: Path, tmp_path: Path) -> None:
+    """``--raw-input UINT8`` without a folding: raw pixels in, Thresholding_0 verified;
+    ``--raw-input none`` with FINN's file: its input layer is not in the Design (exit 2)."""
+    model = _exported(export_dir, "tfc", "w1a1")
+    report = _verify(model, tmp_path / "a", "ref,model", ["--raw-input", "UINT8", "--random",
+                                                           "3"])
+    assert "Thresholding_0" in json.dumps(report["layers"])
+    rc = main(["verify", str(model), "--levels", "ref,model", "--raw-input", "none",
+               "--folding", str(_finn_folding("tfc", "w1a1")), "--report", str(tmp_path / "b")])
+    assert rc == 2
