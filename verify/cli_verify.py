@@ -40,6 +40,11 @@ def add_parser(sub: Any) -> None:
                                       "(an .npz is refused: save the one array with np.save)")
     src.add_argument("--random", type=positive_int, metavar="N",
                      help="N random inputs (default 8)")
+    p.add_argument("--raw-input", default="auto", metavar="TYPE",
+                   help="float-input models: 'UINT8' takes raw pixels p (source input p/255, "
+                        "the input quantizer as FINN's Thresholding_0 layer); 'none' takes the "
+                        "quantizer's integers; 'auto' (default): UINT8 when --folding names "
+                        "that layer (FINN's own files), else none")
     p.add_argument("--seed", type=nonneg_int, default=0, help="seed of --random (default 0)")
     p.add_argument("--report", default="reports/verify", metavar="DIR",
                    help="report directory (default: %(default)s)")
@@ -85,6 +90,7 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
     if n < 1:
         raise StreamError(f"--random {n!r} must be at least 1")
     shape, dt = tuple(design.input_shape), design.idt
+    lo, hi = _input_bounds(design)  # only inputs the source model can take (narrow range)
 
     def from_seed() -> Iterator[np.ndarray]:
         rng = np.random.default_rng(seed)
@@ -93,9 +99,16 @@ def input_chunks(design: Any, inputs: Optional[str], random: Optional[int], seed
             if dt.get_canonical_name() == "BIPOLAR":
                 yield rng.integers(0, 2, size) * 2 - 1
             else:
-                yield rng.integers(int(dt.min()), int(dt.max()) + 1, size)
+                yield rng.integers(lo, hi + 1, size)
 
     return n, from_seed
+
+
+def _input_bounds(design: Any) -> tuple[int, int]:
+    """The integer input range of ``design`` (a narrow-range input quantizer's, else idt's)."""
+    if hasattr(design, "input_bounds"):
+        return tuple(design.input_bounds)  # type: ignore[return-value]
+    return int(design.idt.min()), int(design.idt.max())
 
 
 def _file_chunks(design: Any, x: np.ndarray, inputs: str, chunk: int) -> Iterator[np.ndarray]:
@@ -109,6 +122,8 @@ def _file_chunks(design: Any, x: np.ndarray, inputs: str, chunk: int) -> Iterato
                               f"{complex(part[at]).real!r} at index {at!r}; inputs are integers")
         try:
             first.block._check_input(part.reshape((part.shape[0],) + tuple(first.in_shape)))
+            if hasattr(design, "check_input_range"):
+                design.check_input_range(part, "input", first=i)
         except StreamError as exc:
             raise StreamError(f"--inputs {inputs!r}, inputs {i}..{i + len(part) - 1}: "
                               f"{exc}") from None
@@ -130,12 +145,12 @@ def load_design(model: str, folding: Optional[str], inputs: Optional[str],
     return design, load_inputs(design, inputs, random, seed)
 
 
-def _design(model: str, folding: Optional[str]) -> Any:
+def _design(model: str, folding: Optional[str], raw_input: str = "auto") -> Any:
     from qsim.frontend import load
 
     input_file(model, "model")
     input_file(folding, "--folding")
-    return load(model, folding=folding)
+    return load(model, folding=folding, raw_input=raw_input)
 
 
 def run_meta(model: str, folding: Optional[str], seed: int, n: int,
@@ -151,6 +166,8 @@ def repro_command(args: argparse.Namespace) -> str:
     parts = ["qsim", "verify", args.model]
     if args.folding:
         parts += ["--folding", args.folding]
+    if getattr(args, "raw_input", "auto") != "auto":
+        parts += ["--raw-input", args.raw_input]
     parts += ["--levels", args.levels]
     if args.inputs:
         parts += ["--inputs", args.inputs]
@@ -169,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
     levels = levels_arg(args.levels, available_levels())
     input_file(args.inputs, "--inputs")
     out = output_dir(args.report, "--report")
-    design = _design(args.model, args.folding)
+    design = _design(args.model, args.folding, getattr(args, "raw_input", "auto"))
     n, chunks = input_chunks(design, args.inputs, args.random, args.seed)
     if args.inputs:  # a pass over the file checks every value before any level runs
         all(True for _ in chunks())

@@ -11,7 +11,10 @@ never rejoins and is refused, as is a cycle.
 Weights (MW, MH) and thresholds (MH or C, S) come from the initializers named by the node's
 second and third inputs. A FINN XNOR MVAU (``binaryXnorMode=1``) carries BINARY {0, 1} inputs
 and weights and outputs popcount(xnor). StreamingDataWidthConverter and StreamingFIFO nodes are
-stream glue and pass the tensor through. The design is integer end to end: scale 1, bias 0.
+stream glue and pass the tensor through, as do standard Reshape/Flatten/Squeeze/Unsqueeze/
+Identity nodes and Transposes that only move unit dims (tidy graphs); other Transposes are
+refused. Unnamed nodes are named ``<op type>_<i>`` as qonnx's GiveUniqueNodeNames names them
+(the names a folding file must use). The design is integer end to end: scale 1, bias 0.
 """
 
 from __future__ import annotations
@@ -39,6 +42,57 @@ from qsim.models import (
 __all__ = ["import_dataflow"]
 
 _GLUE = ("StreamingDataWidthConverter", "StreamingFIFO")
+# standard ONNX data-movement ops that only relabel a stream (qsim reshapes between layers)
+_RELABEL = ("Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Transpose")
+
+
+def give_unique_names(graph: Graph, model_name: str) -> list[str]:
+    """Name every unnamed node FINN-style, ``<op type>_<i>`` with ``i`` counting the nodes of
+    that op type in graph order (as qonnx's GiveUniqueNodeNames names them); named nodes keep
+    their names. Returns the names given; ModelImportError if names are still not unique."""
+    counts: dict[str, int] = {}
+    taken = {n.name for n in graph.nodes if n.name}
+    given = []
+    for n in graph.nodes:
+        i = counts.get(n.op_type, 0)
+        counts[n.op_type] = i + 1
+        if n.name:
+            continue
+        cand = f"{n.op_type}_{i}"
+        while cand in taken:  # a user name already holds it: the next free index
+            i += 1
+            cand = f"{n.op_type}_{i}"
+        n.name = cand
+        taken.add(cand)
+        given.append(cand)
+    names = [n.name for n in graph.nodes]
+    dup = sorted({x for x in names if names.count(x) > 1})
+    if dup:
+        raise ModelImportError(f"model {model_name!r}: node names {dup!r} are not unique; a "
+                               f"folding file refers to nodes by name (FINN: apply qonnx's "
+                               f"GiveUniqueNodeNames before export)")
+    return given
+
+
+def _relabels(graph: Graph, node: onnx.NodeProto) -> bool:
+    """A standard data-movement node that keeps the element order (a Transpose only moving
+    unit dims)."""
+    if node.domain not in ("", "ai.onnx") or node.op_type not in _RELABEL:
+        return False
+    if node.op_type != "Transpose":
+        return True
+    shape = graph.shape(node.input[0])
+    if shape is None:
+        raise ModelImportError(f"{node_label(node)}: Transpose of {node.input[0]!r} whose shape "
+                               f"is unknown; qsim absorbs a Transpose only if it moves unit "
+                               f"dims (annotate the shape)")
+    perm = list(graph.attr(node, "perm", list(reversed(range(len(shape))))))
+    moved = [p for p in perm if shape[p] != 1]
+    if moved != sorted(moved):
+        raise ModelImportError(f"{node_label(node)}: Transpose perm {perm!r} of shape "
+                               f"{tuple(shape)!r} reorders the stream; qsim absorbs only "
+                               f"Transposes that move unit dims (FINN streams are NHWC)")
+    return True
 
 
 def _op(node: onnx.NodeProto) -> str:
@@ -246,17 +300,18 @@ def import_dataflow(graph: Graph, model_name: str) -> Design:
         raise ModelImportError(f"model {model_name!r}: graph input {inputs[0].name!r} has no "
                                f"static shape")
     out = g.output[0].name
+    give_unique_names(graph, model_name)
     _check_fanout(graph, inputs[0].name, out)
     made_by = {inputs[0].name: "input"}  # stream tensor -> the layer producing it
     shapes = {inputs[0].name: tuple(shape[1:])}
     layers: list[Layer] = []
     for node in _ordered(graph, out, model_name):
-        acts = [t for t in node.input if t and t not in graph.inits]
+        acts = [t for t in node.input if t and not graph.is_const(t)]
         unknown = [t for t in acts if t not in made_by]
         if unknown:
             raise ModelImportError(f"{node_label(node)}: reads {unknown!r}, which neither the "
                                    f"graph input nor a dataflow node produces")
-        if _op(node) in _GLUE:
+        if _op(node) in _GLUE or _relabels(graph, node):
             made_by[node.output[0]], shapes[node.output[0]] = made_by[acts[0]], shapes[acts[0]]
             continue
         blk = _build(graph, node)

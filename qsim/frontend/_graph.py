@@ -27,6 +27,11 @@ def node_label(node: onnx.NodeProto) -> str:
     return f"node {node.name!r} ({node.op_type})"
 
 
+_FLOAT_CONST_OPS: dict[str, Any] = {
+    "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": np.divide,
+    "Pow": np.power, "Sqrt": np.sqrt, "Neg": np.negative, "Reciprocal": np.reciprocal}
+
+
 def quant_dtype(bits: int, signed: bool, narrow: bool) -> tuple[DType, int, int]:
     """(DataType, qmin, qmax) of a QONNX integer quantizer; 1-bit signed is BIPOLAR."""
     if bits == 1 and signed:
@@ -137,6 +142,12 @@ class Graph:
         """Float value of a constant tensor (initializers and quantizers/reshapes of them)."""
         if tensor in self.inits:
             return np.asarray(self.inits[tensor], dtype=np.float64)
+        n = self.producer.get(tensor)
+        if n is not None and n.op_type in _FLOAT_CONST_OPS and self.is_const(tensor):
+            # float arithmetic on constants (e.g. TensorNorm's sqrt(var + eps)), as qonnx's
+            # FoldConstants would fold it
+            args = [self.const(i, n) for i in n.input]
+            return np.asarray(_FLOAT_CONST_OPS[n.op_type](*args), dtype=np.float64)
         w = self.qweight(tensor, user)
         return w.q * w.scale
 

@@ -24,13 +24,13 @@ from qsim.models import MVTU, Thresholding
 from qsim.models._block import smallest_int_type
 from qsim.models._dtypes import BIPOLAR, DType
 
-__all__ = ["HANDLERS"]
+__all__ = ["HANDLERS", "negate_columns"]
 
 Reach = Callable[[np.ndarray], np.ndarray]
 
 
 # ---- thresholds ---------------------------------------------------------------------------
-def _negate_columns(node: onnx.NodeProto, st: State) -> None:
+def negate_columns(st: State) -> None:
     """Make every channel's count non-decreasing: negate weight columns with A < 0."""
     p = st.pending
     assert p is not None
@@ -56,7 +56,7 @@ def _thresholds(w: Any, node: onnx.NodeProto, st: State, reach: Reach, steps: in
                                    f"makes the activation decreasing; qsim cannot threshold it")
     p = st.pending
     if p is not None:
-        _negate_columns(node, st)
+        negate_columns(st)
         lo, hi = acc_range(p)
     else:
         if np.any(st.a < 0):
@@ -116,7 +116,7 @@ def _quant(w: Any, node: onnx.NodeProto, st: State) -> State:
         raise ModelImportError(f"{node_label(node)}: quantizer scale must be positive, got "
                                f"{scale[:4]!r}")
     if st.dtype is None:
-        return _input_quant(w, node, st, scale, zero, odt)
+        return _input_quant(w, node, st, scale, zero, odt, (qmin, qmax))
     rnd = resolve_rounding_mode(mode)
 
     if odt == BIPOLAR:
@@ -140,8 +140,9 @@ def _quant(w: Any, node: onnx.NodeProto, st: State) -> State:
 
 
 def _input_quant(w: Any, node: onnx.NodeProto, st: State, scale: np.ndarray, zero: np.ndarray,
-                 odt: DType) -> State:
-    """The quantizer on the float input defines the design input: x_int = q."""
+                 odt: DType, qrange: tuple[int, int]) -> State:
+    """The quantizer on the float input defines the design input: x_int = q, within
+    ``qrange`` (narrower than ``odt`` for a narrow-range quantizer)."""
     if st.post:
         raise ModelImportError(f"{node_label(node)}: non-linear ops {st.post!r} on the float "
                                f"input before its quantizer are not supported")
@@ -154,9 +155,11 @@ def _input_quant(w: Any, node: onnx.NodeProto, st: State, scale: np.ndarray, zer
     # source x -> a*x + b -> q = round((a*x + b)/s + z): choose x = (s*(q - z) - b) / a
     w.input_scale, w.input_bias = s / a, (-s * z - b) / a
     w.idt = odt
+    if qrange != (int(odt.min()), int(odt.max())):
+        w.input_range = qrange
     st.dtype = odt
     c = st.a.size
-    st.lo, st.hi = np.full(c, int(odt.min()), np.int64), np.full(c, int(odt.max()), np.int64)
+    st.lo, st.hi = np.full(c, qrange[0], np.int64), np.full(c, qrange[1], np.int64)
     st.a, st.b = np.full(c, s), np.full(c, -s * z)
     st.tensor = node.output[0]
     return st

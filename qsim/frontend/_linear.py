@@ -16,7 +16,7 @@ from qsim.frontend._state import Pending, State
 from qsim.models import LabelSelect, MaxPool, SlidingWindow
 from qsim.models._dtypes import BIPOLAR
 
-__all__ = ["HANDLERS_L"]
+__all__ = ["HANDLERS_L", "label_select"]
 
 
 def _prepare(w: Any, node: onnx.NodeProto, st: State) -> float:
@@ -185,29 +185,56 @@ def _maxpool(w: Any, node: onnx.NodeProto, st: State) -> State:
 
 
 def _topk(w: Any, node: onnx.NodeProto, st: State) -> State:
-    _prepare(w, node, st)
     g = w.g
-    if st.layout != "NC" or st.order is not None:
-        raise ModelImportError(f"{node_label(node)}: TopK needs an (N, C) input")
     axis = int(g.attr(node, "axis", -1))
     if axis not in (-1, 1) or not int(g.attr(node, "largest", 1)) or \
             not int(g.attr(node, "sorted", 1)):
         raise ModelImportError(f"{node_label(node)}: only TopK(axis=-1, largest=1, sorted=1) "
                                f"maps to LabelSelect")
-    uniform(node, st.b, "offset of the TopK input")
     if g.consumers.get(node.output[0]) or node.output[0] in [o.name for o in g.model.graph.output]:
         raise ModelImportError(f"{node_label(node)}: the TopK values output is used; qsim's "
                                f"LabelSelect outputs only the indices")
     k = int(g.const(node.input[1], node).reshape(-1)[0])
+    return label_select(w, node, st, k, node.output[1], (st.shape[0], k))
+
+
+def _argmax(w: Any, node: onnx.NodeProto, st: State) -> State:
+    """ArgMax (first index among equal maxima, as ONNX's select_last_index=0): LabelSelect
+    with K = 1."""
+    g = w.g
+    if int(g.attr(node, "axis", 0)) not in (-1, 1) or int(g.attr(node, "select_last_index", 0)):
+        raise ModelImportError(f"{node_label(node)}: only ArgMax over the channel axis (axis=1 "
+                               f"or -1, select_last_index=0) maps to LabelSelect")
+    keep = int(g.attr(node, "keepdims", 1))
+    return label_select(w, node, st, 1, node.output[0],
+                         (st.shape[0], 1) if keep else (st.shape[0],))
+
+
+def label_select(w: Any, node: onnx.NodeProto, st: State, k: int, out: str,
+                  out_shape: tuple[int, ...]) -> State:
+    """LabelSelect of the top ``k`` of ``A * b + B`` (float order = integer order, exactly):
+    a uniform negative scale negates the MVTU's weight columns; per-channel offsets become
+    rank thresholds on the MVTU (:func:`qsim.frontend._heads.order_preserving`)."""
+    from qsim.frontend._heads import order_preserving
+
+    no_post(node, st)
+    if st.layout != "NC" or st.order is not None or len(st.shape) != 2:
+        raise ModelImportError(f"{node_label(node)}: {node.op_type} needs an (N, C) input, got "
+                               f"{st.shape!r}")
+    order_preserving(w, node, st)
+    if not out:  # an inserted head: the MVTU's output is the graph output (a boundary)
+        w._flush(st, source=st.tensor if st.pending is not None else "")
+    _prepare(w, node, st)
     blk = LabelSelect(labels=st.a.size, k=k, idt=st.dtype, name=w._name("LabelSelect"))
-    st.tensor = node.output[1]
+    st.tensor = out
     st.dtype = blk.odt
     st.a, st.b = np.ones(k), np.zeros(k)
     st.lo, st.hi = np.zeros(k, np.int64), np.full(k, blk.labels - 1, np.int64)
-    st.shape = (st.shape[0], k)
-    w._add(blk.name, blk, (blk.labels,), st, source=node.output[1])
+    st.shape = out_shape
+    w._add(blk.name, blk, (blk.labels,), st, source=out)
     return st
 
 
 HANDLERS_L = {"MatMul": _matmul, "Gemm": _matmul, "Conv": _conv, "Im2Col": _im2col,
-              "MaxPool": _maxpool, "MaxPoolNHWC": _maxpool, "TopK": _topk}
+              "MaxPool": _maxpool, "MaxPoolNHWC": _maxpool, "TopK": _topk,
+              "ArgMax": _argmax}

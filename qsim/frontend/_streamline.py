@@ -15,7 +15,8 @@ padding and global pooling: :mod:`qsim.frontend._residual`.
   (:mod:`qsim.frontend._thresholds`) of the pending MVTU, or a Thresholding layer. Channels
   with ``A < 0`` get their weight column negated so every count is non-decreasing.
 - ``MaxPool``/``MaxPoolNHWC``: MaxPool (needs ``A > 0``); ``TopK``: LabelSelect.
-- ``Reshape``/``Flatten``/``Transpose``/``Identity``/``Dropout``: layout bookkeeping only; a
+- ``Reshape``/``Flatten``/``Squeeze``/``Unsqueeze``/``Transpose``/``Identity``/``Dropout``:
+  layout bookkeeping only; a
   (C, H, W) flatten permutes the next MVTU's weight rows to qsim's (h, w, c) order.
 
 Anything else raises ModelImportError naming the node, its op type and the reason.
@@ -45,20 +46,31 @@ _PASS = ("Identity", "Dropout")
 _ELEMWISE = ("Add", "Sub", "Mul", "Div")
 
 
-def streamline(graph: Graph, model_name: str) -> Design:
-    """Import a QONNX/FINN-streamlined graph (see module docstring)."""
-    return _Walker(graph, model_name).run()
+def streamline(graph: Graph, model_name: str, raw: Optional[DType] = None,
+               topk: int = 0) -> Design:
+    """Import a QONNX/FINN-streamlined graph (see module docstring).
+
+    ``raw``: an unsigned type (e.g. UINT8) of raw integer inputs ``p`` for a float-input
+    model: the source input is ``p / raw.max()`` (FINN's divide-by-255 step) and the input
+    quantizer becomes a Thresholding layer (FINN's ``Thresholding_0``) on ``p``. ``topk``: end
+    in a LabelSelect of the top ``topk`` outputs (FINN's InsertTopK; ``Design.topk``).
+    """
+    return _Walker(graph, model_name, raw, topk).run()
 
 
 class _Walker:
-    def __init__(self, graph: Graph, model_name: str) -> None:
+    def __init__(self, graph: Graph, model_name: str, raw: Optional[DType] = None,
+                 topk: int = 0) -> None:
         self.g = graph
+        self.raw = raw
+        self.topk = topk
         self.model_name = model_name
         self.layers: list[Layer] = []
         self.counts: dict[str, int] = {}
         self.visited: set[int] = set()  # ids of the nodes on the activation path
         self.input_scale, self.input_bias = 1.0, 0.0
         self.idt: Optional[DType] = None
+        self.input_range: Optional[tuple[int, int]] = None  # a narrow input quantizer's range
         self.pending_src: dict[str, str] = {}  # pending MVTU name -> the layer it reads
 
     # ---- walk -------------------------------------------------------------------------------
@@ -133,6 +145,11 @@ class _Walker:
                 layout = "NHWC"
             st = State(tensor, shape, layout, dt, *self._range(dt, 1), np.ones(1), np.zeros(1))
             self.idt = dt
+        elif self.raw is not None:  # raw pixels p: the source input is p / max (FINN's /255)
+            top = int(self.raw.max())
+            st = State(tensor, shape, layout, self.raw, *self._range(self.raw, 1),
+                       np.full(1, 1.0 / top), np.zeros(1))
+            self.idt, self.input_scale = self.raw, 1.0 / top
         else:
             st = State(tensor, shape, layout, None, np.zeros(1, np.int64), np.zeros(1, np.int64),
                        np.ones(1), np.zeros(1))
@@ -187,7 +204,8 @@ class _Walker:
             raise ModelImportError(f"{node_label(node)}: op type {op!r} is not supported by "
                                    f"qsim's importer (supported: {sorted(_HANDLERS)!r})")
         if st.dtype is None and op not in ("Quant", "IntQuant", "BipolarQuant", "Reshape",
-                                           "Flatten", "Transpose", *_ELEMWISE):
+                                           "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+                                           *_ELEMWISE):
             raise ModelImportError(f"{node_label(node)}: its input {st.tensor!r} is a float "
                                    f"activation, but qsim needs a quantizer (Quant/"
                                    f"BipolarQuant or an integer datatype annotation) here")
@@ -236,21 +254,37 @@ class _Walker:
             raise ModelImportError(f"model {self.model_name!r}: the output {st.tensor!r} ends "
                                    f"in {[op for op, _ in st.post]!r} without a quantizer; qsim "
                                    f"cannot express it on the integer output")
+        a, b = st.a.copy(), st.b.copy()  # the graph output's mapping
+        if self.topk and self.idt is not None:
+            self._insert_topk(st)  # may negate the pending MVTU's weights first
         self._flush(st, source=st.tensor)
         if not self.layers or self.idt is None:
             raise ModelImportError(f"model {self.model_name!r}: no quantized layer found between "
                                    f"input and output")
-        a, b = st.a, st.b
+        if not self.topk:  # the graph output may follow the last layer through layout ops
+            assert self.layers[-1].name == st.producer, "the output layer must come last"
+            self.layers[-1] = dataclasses.replace(
+                self.layers[-1], source=st.tensor, scale=a.copy(), bias=b.copy(),
+                source_layout="NCHW" if st.layout == "NCHW" else "")
         scale = float(a[0]) if np.all(a == a[0]) else a.copy()
         bias = float(b[0]) if np.all(b == b[0]) else b.copy()
-        # the graph output may follow the last layer through layout ops (Transpose, Reshape)
-        assert self.layers[-1].name == st.producer, "the output layer must come last"
-        self.layers[-1] = dataclasses.replace(
-            self.layers[-1], source=st.tensor, scale=a.copy(), bias=b.copy(),
-            source_layout="NCHW" if st.layout == "NCHW" else "")
         return Design(layers=tuple(self.layers), input_shape=in_shape, idt=self.idt,
                       input_scale=self.input_scale, input_bias=self.input_bias,
-                      source_layout=src_layout, scale=scale, bias=bias, name=self.model_name)
+                      source_layout=src_layout, scale=scale, bias=bias, name=self.model_name,
+                      input_range=self.input_range, topk=self.topk)
+
+    def _insert_topk(self, st: State) -> None:
+        """FINN's InsertTopK: a LabelSelect of the top ``self.topk`` output channels, in the
+        float order of the graph output (see :mod:`qsim.frontend._heads`)."""
+        from onnx import helper
+
+        from qsim.frontend._linear import label_select
+
+        if st.layout != "NC" or len(st.shape) != 2:
+            raise ModelImportError(f"model {self.model_name!r}: a label select (top-k) needs a "
+                                   f"(N, C) output, got {st.shape!r}")
+        node = helper.make_node("TopK", [st.tensor], [""], name="InsertTopK")
+        label_select(self, node, st, self.topk, "", (st.shape[0], self.topk))
 
     # ---- helpers for handlers ---------------------------------------------------------------
     def _channel_const(self, node: onnx.NodeProto, st: State, value: np.ndarray) -> np.ndarray:
@@ -373,6 +407,10 @@ def _h_reshape(w: _Walker, node: onnx.NodeProto, st: State) -> State:
     if st.dtype is None and len(out) == 2 and len(st.shape) == 2:
         st.shape = tuple(out)
         return st
+    if len(st.shape) == 2 and len(out) == 4 and tuple(out[1:]) == (st.shape[1], 1, 1) \
+            and st.order is None:  # (N, C) -> (N, C, 1, 1): Unsqueeze of an older FINN export
+        st.shape, st.layout = tuple(out), "NCHW"
+        return st
     raise ModelImportError(f"{node_label(node)}: reshape from {st.shape!r} to {tuple(out)!r} is "
                            f"not supported (qsim supports flattening (N, C, H, W) to (N, CHW))")
 
@@ -398,6 +436,7 @@ def _h_transpose(w: _Walker, node: onnx.NodeProto, st: State) -> State:
 _HANDLERS: dict[str, Any] = {
     "Add": _h_elemwise, "Sub": _h_elemwise, "Mul": _h_elemwise, "Div": _h_elemwise,
     "BatchNormalization": _h_batchnorm, "Relu": _h_relu, "Clip": _h_clip,
-    "Reshape": _h_reshape, "Flatten": _h_reshape, "Transpose": _h_transpose,
+    "Reshape": _h_reshape, "Flatten": _h_reshape, "Squeeze": _h_reshape,
+    "Unsqueeze": _h_reshape, "Transpose": _h_transpose,
     **_LAYER_HANDLERS, **HANDLERS_R,
 }

@@ -154,6 +154,13 @@ class Design:
         FIFO depth of each edge between layers (in :attr:`links` order, 0 = no FIFO), or None
         for :data:`DEFAULT_FIFO_DEPTH` everywhere; set from a folding config's
         ``inFIFODepths``/``outFIFODepths`` or with :meth:`with_fifo_depths`.
+    topk
+        0, or K when the Design ends in a LabelSelect that the source model lacks (FINN's
+        InsertTopK): :meth:`output_to_int` then ranks the source output (``scale * y_int +
+        bias``) to its top-K indices, ties lower index first.
+    input_range
+        ``(lo, hi)``: the integer inputs the source model can take when narrower than ``idt``
+        (a narrow-range input quantizer: INT2 narrow is [-1, 1]), or None for all of ``idt``.
     """
 
     layers: tuple[Layer, ...]
@@ -166,6 +173,8 @@ class Design:
     bias: Any = 0.0
     name: str = ""
     fifo_depths: Optional[tuple[int, ...]] = None
+    input_range: Optional[tuple[int, int]] = None
+    topk: int = 0
 
     def __post_init__(self) -> None:
         from qsim.models._dtypes import resolve
@@ -182,6 +191,7 @@ class Design:
             raise ConfigError(f"{owner}: layer names {dup!r} are not unique")
         if INPUT in names:
             raise ConfigError(f"{owner}: {INPUT!r} names the Design input; no layer may take it")
+        _check_input_range(owner, self.input_range, self.idt)
         object.__setattr__(self, "layers", _resolve_inputs(owner, self.layers))
         edges = _edges(owner, self.layers)
         object.__setattr__(self, "_edges", edges)
@@ -230,6 +240,28 @@ class Design:
         return (DEFAULT_FIFO_DEPTH,) * len(self.links)
 
     # ---- properties -----------------------------------------------------------------------
+    @property
+    def input_bounds(self) -> tuple[int, int]:
+        """``(lo, hi)``: the integer inputs the source model takes (``input_range``, else the
+        whole ``idt``)."""
+        if self.input_range is not None:
+            return self.input_range
+        return int(self.idt.min()), int(self.idt.max())
+
+    def check_input_range(self, x: Any, what: str = "input", first: int = 0) -> None:
+        """StreamError naming the first value of ``x`` (N, *input_shape) outside
+        :attr:`input_bounds` (sample ``first + n``, its index within the sample), with the
+        allowed range."""
+        lo, hi = self.input_bounds
+        arr = np.asarray(x)
+        if arr.size == 0 or (int(arr.min()) >= lo and int(arr.max()) <= hi):
+            return
+        at = tuple(int(v) for v in np.argwhere((arr < lo) | (arr > hi))[0])
+        narrow = " (narrow range)" if self.input_range is not None else ""
+        raise StreamError(f"Design {self.name!r}: {what} {first + at[0]} holds {int(arr[at])!r} "
+                          f"at index {at[1:]!r}, outside the input range [{lo}, {hi}] of "
+                          f"idt={name(self.idt)}{narrow} that the source model can take")
+
     @property
     def odt(self) -> DType:
         """Output datatype (the last layer's)."""
@@ -332,6 +364,9 @@ class Design:
             raise MismatchError(f"Design {self.name!r}: source {what} value {float(yy[idx])!r} "
                                 f"at index {idx} is {float(q[idx])!r} on the integer scale, "
                                 f"not within {tolerance} of an integer")
+        if layer is None and self.topk:  # InsertTopK: rank the exact source values
+            exact = np.asarray(scale, np.float64) * r + np.asarray(bias, np.float64)
+            return np.argsort(-exact, axis=-1, kind="stable")[..., :self.topk].astype(np.int64)
         return r.astype(np.int64)
 
     def with_label_select(self, k: int = 1, name: str = "LabelSelect_0") -> "Design":
@@ -364,6 +399,15 @@ class Design:
     def fold(self, folding: Union[Mapping[str, Any], str, Path]) -> "Design":
         """A copy with FINN folding_config.json entries applied (see :func:`apply_folding`)."""
         return apply_folding(self, folding)
+
+
+def _check_input_range(owner: str, rng: Optional[tuple[int, int]], idt: DType) -> None:
+    if rng is None:
+        return
+    lo, hi = (int(v) for v in rng)
+    if (lo, hi) != tuple(rng) or not int(idt.min()) <= lo <= hi <= int(idt.max()):
+        raise ConfigError(f"{owner}: input_range={rng!r} must be integers lo <= hi within "
+                          f"idt={name(idt)} [{int(idt.min())}, {int(idt.max())}]")
 
 
 def _resolve_inputs(owner: str, layers: tuple[Layer, ...]) -> tuple[Layer, ...]:
@@ -527,7 +571,9 @@ def apply_folding(design: Design, folding: Union[Mapping[str, Any], str, Path]) 
         per_layer[target], fifos[target] = _settings(attrs, key)
     if unknown:
         raise ConfigError(f"folding config names nodes {sorted(unknown)!r} that are not in "
-                          f"Design {design.name!r}; its nodes are {list(by_name)!r}")
+                          f"Design {design.name!r}; a folding file must use its node names "
+                          f"{list(by_name)!r} (or FINN's variants of them: MVAU_hls_0, "
+                          f"MatrixVectorActivation_0, Thresholding_Batch_0, ...)")
     defaults = _defaults(data.get("Defaults", {}))
     layers = []
     for la in design.layers:

@@ -19,9 +19,10 @@ FINN = "finn.custom_op.fpgadataflow"
 
 
 def random_input(design: Design, n: int, seed: int = 0) -> np.ndarray:
-    """n random integer inputs covering the design's input type."""
+    """n random integer inputs covering the inputs the design's source model takes (its
+    input type, or a narrow-range quantizer's range)."""
     rng = np.random.default_rng(seed)
-    lo, hi = int(design.idt.min()), int(design.idt.max())
+    lo, hi = design.input_bounds
     x = rng.integers(lo, hi + 1, size=(n, *design.input_shape))
     if design.idt.get_canonical_name() == "BIPOLAR":
         x = np.where(x >= 0, 1, -1)
