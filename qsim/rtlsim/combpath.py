@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from qsim.errors import MismatchError, ToolchainError
+from qsim.rtlsim._memfile import mem_files
 from qsim.rtlsim.svgen import CoreSpec, core_spec, render_package, render_top, rtl_sources
 
 __all__ = ["CombPath", "check_no_comb_paths", "comb_paths", "netlist_json"]
@@ -81,12 +82,13 @@ def netlist_json(spec: CoreSpec, cache: Path = Path(".qsim_cache")) -> dict[str,
                              "install` in the qsim checkout") from None
     files = _sources(spec)
     script = _SCRIPT.format(files=" ".join(n for n, _ in files), top=spec.tag)
+    mems = mem_files(spec)  # $readmemh contents, read from the working folder, not compiled
     h = hashlib.sha256(f"{version}\n{script}".encode())
-    for name, text in files:
+    for name, text in [*files, *mems]:
         h.update(f"\0{name}\0{text}".encode())
     out = cache / "combpath" / h.hexdigest()[:24] / "netlist.json"
     if not out.is_file():
-        _run_yosys(files, script, out, spec)
+        _run_yosys([*files, *mems], script, out, spec)
     return dict(json.loads(out.read_text()))
 
 

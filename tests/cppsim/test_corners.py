@@ -32,13 +32,15 @@ def test_corner_set_matches_model() -> None:
 def test_acc_check_traps_a_wrapped_accumulator(monkeypatch: pytest.MonkeyPatch) -> None:
     """An accumulator declared one bit short (INT4 for the range [0, 15], the escaped bug's
     shape: signed at the width of an unsigned range) traps at the first wrapped sum."""
+    import qsim.cppsim._runtime as runtime
     import qsim.cppsim.codegen as codegen
 
     cfg = corner_thresholds(MVTU(mw=15, mh=2, pe=2, simd=5, idt="BINARY", wdt="BINARY",
                                  weights=np.ones((15, 2), np.int64), name="narrow"))
     real = codegen.ap_type
-    monkeypatch.setattr(codegen, "ap_type", lambda dt: "ap_int<4>" if
-                        dt.get_canonical_name() == "UINT4" else real(dt))
+    narrow = lambda dt: "ap_int<4>" if dt.get_canonical_name() == "UINT4" else real(dt)  # noqa: E731
+    monkeypatch.setattr(codegen, "ap_type", narrow)  # constant-weight kernels
+    monkeypatch.setattr(runtime, "ap_type", narrow)  # run-time-weight kernels (what runs)
     (lib, sym), = compile_configs([cfg])
     with pytest.raises(SimulationError, match=r"narrow.*cppsim failed: mvtu: accumulator -6 != "
                                               r"exact sum 10 at output word 0 lane 0: the "

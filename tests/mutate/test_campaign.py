@@ -109,7 +109,7 @@ def test_one_mutant_end_to_end(tmp_path: Path) -> None:
     # the threshold compare flipped from >= to >: a value equal to a threshold counts wrong
     src = RTL_DIR / "qsim_threshold.sv"
     mutant = next(m for m in mutants_of(src.name, src.read_text())
-                  if m.op == "cmp" and "if (val >= $signed(THRESHOLDS" in m.before)
+                  if m.op == "cmp" and "if (val >= $signed(thr_i" in m.before)
     before = _sha(src)
     c = Campaign(REPO, tmp_path, {"qsim_threshold": [mutant]},
                  lambda core: ["tests/mutate/sel_tiny_thresholding.py"], jobs=1)

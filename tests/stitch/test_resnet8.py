@@ -54,3 +54,30 @@ def test_resnet8_first_block_deadlock_then_sized() -> None:
     model = stitch(sized).simulate(1)
     np.testing.assert_array_equal(transfer, model.transfer)
     np.testing.assert_array_equal(accept, model.accept)
+
+
+@pytest.mark.slow
+@pytest.mark.rtlsim
+@pytest.mark.cppsim
+@pytest.mark.parametrize("variant", ["w4a4", "w5a5"])
+def test_resnet8_every_level(variant: str, tmp_path: object) -> None:
+    """``qsim verify`` of the exported ResNet-8 with its zoo folding (sized shortcut FIFOs) at
+    ref, model, cppsim, rtlsim and rtlsim-stitched (stitched cycles checked against the
+    pipeline model by the level itself)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from qsim.cli import main
+    from qsim.zoo import default_folding
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from _zoo_designs import CACHE, zoo_design
+
+    zoo_design("resnet8", variant)  # exports (cached) the ONNX file
+    fold = Path(str(tmp_path)) / "fold.json"
+    fold.write_text(json.dumps(default_folding("resnet8", variant)))
+    code = main(["verify", str(CACHE / f"resnet8_{variant}.onnx"), "--folding", str(fold),
+                 "--levels", "ref,model,cppsim,rtlsim,rtlsim-stitched", "--random", "8",
+                 "--report", str(Path(str(tmp_path)) / "report")])
+    assert code == 0
