@@ -43,8 +43,8 @@ CORE_TESTS: dict[str, tuple[str, ...]] = {
                   _BLOCKS + "test_fifo_and_dwc_match_models"),
     "qsim_axis_wrap": (_BLOCKS + "test_thresholding_matches_model",),
     "qsim_fmpadding": (_GRAPH,),
-    "qsim_duplicate": (_GRAPH,),
-    "qsim_add": (_GRAPH,),
+    "qsim_duplicate_streams": (_GRAPH,),
+    "qsim_add_streams": (_GRAPH,),
     "qsim_global_acc_pool": (_GRAPH,),
     "qsim_label_select": (_GRAPH,),
 }

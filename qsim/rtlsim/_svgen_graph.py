@@ -41,7 +41,7 @@ def _duplicate(cfg: DuplicateStreams) -> CoreSpec:
         uint_param("N_OUT", cfg.n_outputs, "output ports"),
     )
     outs = tuple(cfg.out_stream_of(p).word_bits for p in range(cfg.out_ports))
-    return CoreSpec("qsim_duplicate", cfg.owner, params, cfg.in_stream.word_bits, outs[0],
+    return CoreSpec("qsim_duplicate_streams", cfg.owner, params, cfg.in_stream.word_bits, outs[0],
                     out_widths=outs)
 
 
@@ -57,7 +57,7 @@ def _add(cfg: AddStreams) -> CoreSpec:
         uint_param("OBITS", _bits(cfg.odt), f"output element bits ({name(cfg.odt)})"),
     )
     ins = tuple(cfg.in_stream_of(p).word_bits for p in range(cfg.in_ports))
-    return CoreSpec("qsim_add", cfg.owner, params, ins[0], cfg.out_stream.word_bits,
+    return CoreSpec("qsim_add_streams", cfg.owner, params, ins[0], cfg.out_stream.word_bits,
                     in_widths=ins)
 
 

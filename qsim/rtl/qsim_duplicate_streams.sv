@@ -1,4 +1,4 @@
-// qsim_duplicate: one stream to N identical streams (FINN DuplicateStreams_Batch / _hls).
+// qsim_duplicate_streams: one stream to N identical streams (FINN DuplicateStreams_Batch / _hls).
 //
 // Maths:    y_n = x for every output port n < N_OUT (identity, PE channels per word).
 // Folding:  C % PE == 0; NF = C / PE words per frame (one pixel).
@@ -19,7 +19,7 @@
 //   out1 xfr   .    .    .    .  ...  .   w0   w1   w2   w3   w4   w5
 `default_nettype none
 
-module qsim_duplicate #(
+module qsim_duplicate_streams #(
   parameter int unsigned C     = 2,  // channels per frame
   parameter int unsigned PE    = 1,  // channels per word
   parameter int unsigned IBITS = 4,  // element bits
@@ -42,7 +42,7 @@ module qsim_duplicate #(
     $fatal(1, "folding rule C %% PE == 0 violated: C=%0d, PE=%0d", C, PE);
   end
   if (N_OUT < 2) begin : gen_check_n_out
-    $fatal(1, "qsim_duplicate: n_outputs=%0d must be an int >= 2", N_OUT);
+    $fatal(1, "qsim_duplicate_streams: n_outputs=%0d must be an int >= 2", N_OUT);
   end
 
   // ---- input buffer ------------------------------------------------------------------------
@@ -70,7 +70,7 @@ module qsim_duplicate #(
   assign fire = head_valid && (&room);
 
   for (genvar n = 0; n < N_OUT; n++) begin : gen_out
-    qsim_oreg #(.WIDTH(DW), .NAME($sformatf("qsim_duplicate output %0d", n))) u_oreg (
+    qsim_oreg #(.WIDTH(DW), .NAME($sformatf("qsim_duplicate_streams output %0d", n))) u_oreg (
       .clk_i      (clk_i),
       .rst_ni     (rst_ni),
       .load_i     (fire),
@@ -83,7 +83,7 @@ module qsim_duplicate #(
   end
 
 `ifndef SYNTHESIS
-  qsim_stream_check #(.WIDTH(DW), .NAME("qsim_duplicate input")) u_check_in (
+  qsim_stream_check #(.WIDTH(DW), .NAME("qsim_duplicate_streams input")) u_check_in (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in_valid_i), .ready_i(in_ready_o),
     .data_i(in_data_i)
   );

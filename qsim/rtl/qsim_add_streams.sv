@@ -1,4 +1,4 @@
-// qsim_add: element-wise sum of two streams (FINN AddStreams_Batch / _hls).
+// qsim_add_streams: element-wise sum of two streams (FINN AddStreams_Batch / _hls).
 //
 // Maths:    y[c] = a[c] + b[c], exact: OBITS holds [min_a + min_b, max_a + max_b] (checked by
 //           the Python config), so each input lane is extended to OBITS bits (sign-extended
@@ -20,7 +20,7 @@
 //   out xfr    .    .    .    y0   y1   y2   y3
 `default_nettype none
 
-module qsim_add #(
+module qsim_add_streams #(
   parameter int unsigned C      = 2,  // channels per frame
   parameter int unsigned PE     = 1,  // channels per word
   parameter int unsigned IBITS0 = 4,  // port 0 element bits
@@ -49,7 +49,7 @@ module qsim_add #(
     $fatal(1, "folding rule C %% PE == 0 violated: C=%0d, PE=%0d", C, PE);
   end
   if (OBITS < IBITS0 || OBITS < IBITS1) begin : gen_check_obits
-    $fatal(1, "qsim_add: OBITS >= input bits violated: OBITS=%0d, IBITS0=%0d, IBITS1=%0d",
+    $fatal(1, "qsim_add_streams: OBITS >= input bits violated: OBITS=%0d, IBITS0=%0d, IBITS1=%0d",
            OBITS, IBITS0, IBITS1);
   end
 
@@ -115,7 +115,7 @@ module qsim_add #(
     assign sum[p*OBITS +: OBITS] = ax + bx;
   end
 
-  qsim_oreg #(.WIDTH(PE * OBITS), .NAME("qsim_add output")) u_oreg (
+  qsim_oreg #(.WIDTH(PE * OBITS), .NAME("qsim_add_streams output")) u_oreg (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .load_i     (fire),
@@ -127,11 +127,11 @@ module qsim_add #(
   );
 
 `ifndef SYNTHESIS
-  qsim_stream_check #(.WIDTH(AW), .NAME("qsim_add input 0")) u_check_in0 (
+  qsim_stream_check #(.WIDTH(AW), .NAME("qsim_add_streams input 0")) u_check_in0 (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in0_valid_i), .ready_i(in0_ready_o),
     .data_i(in0_data_i)
   );
-  qsim_stream_check #(.WIDTH(BW), .NAME("qsim_add input 1")) u_check_in1 (
+  qsim_stream_check #(.WIDTH(BW), .NAME("qsim_add_streams input 1")) u_check_in1 (
     .clk_i(clk_i), .rst_ni(rst_ni), .valid_i(in1_valid_i), .ready_i(in1_ready_o),
     .data_i(in1_data_i)
   );
@@ -153,7 +153,7 @@ module qsim_add #(
       always_ff @(posedge clk_i) begin
         if (rst_ni && fire) begin
           assert (v >= SMIN && v <= SMAX)
-            else $error("qsim_add sum: lane %0d value %0d outside [%0d, %0d]", p, v, SMIN,
+            else $error("qsim_add_streams sum: lane %0d value %0d outside [%0d, %0d]", p, v, SMIN,
                         SMAX);
         end
       end
