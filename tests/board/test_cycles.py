@@ -36,6 +36,6 @@ def test_tfc_w1a1_cycles_equal(batch: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("net,batch", [("tfc", 1000), ("cnv", 1), ("cnv", 10)])
+@pytest.mark.parametrize("net,batch", [("tfc", 1000), ("cnv", 1), ("cnv", 10), ("cnv", 1000)])
 def test_cycles_equal_slow(net: str, batch: int) -> None:
     _check(net, batch)
