@@ -72,3 +72,15 @@ def test_bundled_example_fits() -> None:
     item = fit_check(design)
     assert item["pass"], item["detail"]
     assert item["fit"]["source"] == "yosys, stitched top"
+
+
+def test_deep_threshold_cone_synthesizes(tmp_path: Path) -> None:
+    """CNV-w1a1's raw-input quantizer: 255 thresholds per channel on UINT8 pixels. abc9
+    recursed past wasmtime's default stack on it ("call stack exhausted", exit 3); the
+    launcher's larger stack lets it finish."""
+    from qsim import Thresholding
+
+    thr = Thresholding(channels=3, pe=1, idt="UINT8", odt="INT8", act_val=-128,
+                       thresholds=np.tile(np.arange(1, 256), (3, 1)), name="Thresholding_0")
+    res = synthesize(layer_unit("Thresholding_0", thr), tmp_path)
+    assert not res.cached and res.resources.lut > 0 and res.resources.ff > 0
