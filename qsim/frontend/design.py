@@ -386,7 +386,9 @@ class Design:
         if np.any(scale <= 0) or np.any(scale != scale[0]) or np.any(bias != bias[0]):
             raise ConfigError(f"{owner}: label select needs one positive output scale and one "
                               f"bias for all channels; integer order would differ from the "
-                              f"float order otherwise")
+                              f"float order otherwise (load the model with topk=K instead: "
+                              f"the importer folds a uniform negative scale and per-channel "
+                              f"offsets into the last layer exactly)")
         blk = LabelSelect(labels=self.output_shape[0], k=k, idt=self.odt, name=name)
         layer = Layer(name=name, block=blk, in_shape=self.output_shape,
                       inputs=(self.layers[-1].name,))

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from qsim.errors import ModelImportError
+from qsim.errors import ConfigError, ModelImportError
 from qsim.frontend import LabelSelect, load, reference
 from qsim.models import MVTU
 from tests.frontend._helpers import make_model
@@ -94,3 +94,25 @@ def test_per_channel_scale_refused(tmp_path: Path) -> None:
     with pytest.raises(ModelImportError, match=r"node 'topk' \(TopK\).*differ between "
                                                r"channels.*order of the integers would not be"):
         load(path)
+
+
+def test_with_label_select_refuses_negative_scale_and_names_the_exact_path(
+        tmp_path: Path) -> None:
+    """A built Design whose output scale is negative: ``with_label_select`` refuses (the
+    integer order is the reverse of the float order) and names ``topk=K``, which is exact."""
+    w = _weights(False)
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["acc"], name="mm"),
+             helper.make_node("Mul", ["acc", "s"], ["v"], name="mul")]
+    mw = make_model(nodes, ("x", [1, MW]), ("v", [1, C]),
+                    {"W": w, "s": np.full((1, C), S_NEG)}, {"x": "INT2", "W": "INT2"})
+    path = tmp_path / "body.onnx"
+    mw.save(str(path))
+    body = load(path)  # no head: the MatMul's integers, the negative scale kept aside
+    assert float(np.asarray(body.scale).reshape(-1)[0]) == S_NEG
+    with pytest.raises(ConfigError, match=r"one positive output scale.*load the model with "
+                                          r"topk=K instead"):
+        body.with_label_select(2)
+    x = _inputs(50, False)
+    v = S_NEG * (x @ w).astype(np.float64)
+    np.testing.assert_array_equal(load(path, topk=2)(x).reshape(len(x), 2),
+                                  np.argsort(-v, axis=1, kind="stable")[:, :2])
