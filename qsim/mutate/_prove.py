@@ -35,6 +35,7 @@ Only ``equivalent`` takes a survivor out of the kill rate; the log is saved as
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -116,7 +117,7 @@ def _dwc() -> list[Any]:
 def _graph(name: str) -> list[Any]:
     import qsim.models as m
 
-    return {
+    makers: dict[str, Callable[[], list[Any]]] = {
         "qsim_fmpadding": lambda: [
             m.FMPadding(ifm_dim=(2, 3), channels=2, padding=(1, 0, 2, 1), simd=1, idt="INT2"),
             m.FMPadding(ifm_dim=1, channels=2, padding=(2, 1, 0, 0), simd=2, idt="UINT2")],
@@ -132,7 +133,8 @@ def _graph(name: str) -> list[Any]:
         "qsim_label_select": lambda: [
             m.LabelSelect(labels=4, k=2, pe=2, idt="INT2"),
             m.LabelSelect(labels=3, k=3, pe=1, idt="UINT2")],
-    }[name]()
+    }
+    return makers[name]()
 
 
 #: Per core: the block configs whose generated tops carry the proof (small and edge values:
@@ -147,9 +149,9 @@ PROOF_CONFIGS: dict[str, Callable[[], list[Any]]] = {
     "qsim_threshold": _thresholding,
     "qsim_swg": _swg,
     "qsim_dwc": _dwc,
-    **{c: (lambda c=c: _graph(c)) for c in ("qsim_fmpadding", "qsim_duplicate_streams",
-                                             "qsim_add_streams", "qsim_global_acc_pool",
-                                             "qsim_label_select")},
+    **{c: functools.partial(_graph, c) for c in ("qsim_fmpadding", "qsim_duplicate_streams",
+                                                  "qsim_add_streams", "qsim_global_acc_pool",
+                                                  "qsim_label_select")},
 }
 
 
