@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -208,6 +209,45 @@ def _miter(ports: dict[str, Any]) -> str:
             + f"  assign bad = started && ({bad});\nendmodule\n")
 
 
+_GEN_COND = re.compile(r"^\s*(?:end\s+)?(?:else\s+)?(?:if\s*\(.*\)\s*)?begin\s*:")
+_PROC = re.compile(r"\b(?:always\w*|function|task|initial)\b")
+
+
+def in_conditional_generate(text: str, line: int) -> bool:
+    """Whether 1-based ``line`` of ``text`` lies inside an ``if``/``else`` generate branch (so
+    a parameter set may leave it out of the design)."""
+    stack: list[str] = []
+    for raw in text.split("\n")[:line - 1]:
+        code = raw.split("//", 1)[0]
+        for tok in re.findall(r"\b(begin|end)\b", code):
+            if tok == "end":
+                if stack:
+                    stack.pop()
+            elif "proc" in stack or _PROC.search(code):
+                stack.append("proc")
+            elif _GEN_COND.match(code) and re.search(r"\b(if|else)\b", code):
+                stack.append("cond")
+            else:
+                stack.append("block")
+    return "cond" in stack
+
+
+def _elaborated(il: Path, mutant: Mutant) -> bool:
+    """Whether the mutated line made it into the netlists: a ``src`` attribute names it, or
+    the gate's netlist differs from the gold's (names and source paths aside)."""
+    text = il.read_text()
+    if f"/{mutant.file}:{mutant.line}." in text:
+        return True
+    bodies: dict[str, list[str]] = {}
+    for side in ("gold", "gate"):
+        m = re.search(rf"^module \\{side}\n(.*?)^end\n", text, re.MULTILINE | re.DOTALL)
+        body = m.group(1).replace(f"{side}/", "") if m else side
+        # auto-generated names ($procmux$74) are numbered in elaboration order: compare the
+        # lines as a multiset with the numbers taken out
+        bodies[side] = sorted(re.sub(r"\$\d+", "$#", body).split("\n"))
+    return bodies["gold"] != bodies["gate"]
+
+
 def _port_widths(ports: dict[str, Any]) -> dict[str, tuple[str, int]]:
     return {n: (p["direction"], len(p["bits"])) for n, p in ports.items()}
 
@@ -234,6 +274,10 @@ def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple
     code, log = _yosys(work, _PAIR.format(**elab), "elab", _TIMEOUT)
     if code != 0:
         return "not proven", f"elaboration failed (exit {code}):\n{log[-3000:]}"
+    if in_conditional_generate(dict(files)[mutant.file], mutant.line) and \
+            not _elaborated(work / "pair.il", mutant):
+        return "not elaborated", (f"{mutant.file}:{mutant.line} is in a generate branch this "
+                                  "config leaves out\n")
     mods = json.loads((work / "ports.json").read_text())["modules"]
     if _port_widths(mods["gold"]["ports"]) != _port_widths(mods["gate"]["ports"]):
         return "not proven", "the mutant changes a port width of the top\n"
@@ -258,7 +302,7 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
                                "no proof configs")
         configs = PROOF_CONFIGS[core]()
     t0, logs, names = time.monotonic(), [], []
-    verdict = "equivalent"
+    verdict, live = "equivalent", 0
     for i, cfg in enumerate(configs):
         name = core_spec(cfg).tag
         names.append(f"{cfg!r}")
@@ -270,9 +314,15 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
                 shutil.copytree(work, keep / f"{mutant.id}-{i}", dirs_exist_ok=True)
             shutil.rmtree(work, ignore_errors=True)
         logs.append(f"==== config {i}: {cfg!r} (top {name}): {v}\n{log}")
+        if v == "not elaborated":
+            continue  # no evidence either way from this config
+        live += 1
         if v != "equivalent":
             verdict = v
             break
+    if verdict == "equivalent" and not live:
+        verdict = "not proven"  # the changed line is in no design a config elaborates
+        logs.append("no proof config elaborates the mutated line: add one that does\n")
     head = (f"mutant {mutant.id} of {core}: {verdict}\n{mutant.diff()}configs proved:\n"
             + "".join(f"  {n}\n" for n in (names if verdict == "equivalent" else names[:-1])))
     return ProofResult(verdict, tuple(names), time.monotonic() - t0,

@@ -52,3 +52,28 @@ def test_a_mutant_outside_the_configs_sources_is_not_proven() -> None:
     m = _mutant("qsim_maxpool", "cmp", "", "")
     r = prove_mutant("qsim_maxpool", m, [Fifo(depth=1, width=2)])
     assert r.verdict == "not proven" and "not in the sources" in r.log
+
+
+def test_a_branch_no_config_elaborates_is_not_proven() -> None:
+    # qsim_threshold's no-threshold branch (NTHR == 0) stuck at 0: every Thresholding config
+    # leaves that generate branch out, so gold and gate are the same netlist; that proves
+    # nothing about the branch
+    m = _mutant("qsim_threshold", "stuck", "assign data_o[p*OBITS +: OBITS] = val_i",
+                "= '0;")
+    r = prove_mutant("qsim_threshold", m)
+    assert r.verdict == "not proven", r.log[-3000:]
+    assert "no proof config elaborates the mutated line" in r.log
+
+
+def test_conditional_generate_lines_are_found() -> None:
+    from qsim.mutate._prove import in_conditional_generate
+
+    text = (RTL_DIR / "qsim_threshold.sv").read_text()
+    lines = text.split("\n")
+    at = {s: next(i for i, line in enumerate(lines, 1) if s in line) for s in (
+        "localparam int unsigned CNTW", "begin : gen_pass", "assign unused_thr",
+        "count = count + CNTW'(1);")}
+    assert not in_conditional_generate(text, at["localparam int unsigned CNTW"])
+    assert not in_conditional_generate(text, at["begin : gen_pass"])
+    assert in_conditional_generate(text, at["assign unused_thr"])
+    assert in_conditional_generate(text, at["count = count + CNTW'(1);"])
