@@ -158,8 +158,8 @@ PROOF_CONFIGS: dict[str, Callable[[], list[Any]]] = {
 
 @dataclass(frozen=True)
 class ProofResult:
-    """Outcome of one mutant's proof: ``verdict`` (see the module doc), the configs tried,
-    seconds and the full log text."""
+    """Outcome of one mutant's proof: ``verdict`` (see the module doc), the configs proved
+    equivalent, seconds, the full log text and (unless equivalent) the config that decided."""
 
     verdict: str
     configs: tuple[str, ...]
@@ -213,39 +213,50 @@ _GEN_COND = re.compile(r"^\s*(?:end\s+)?(?:else\s+)?(?:if\s*\(.*\)\s*)?begin\s*:
 _PROC = re.compile(r"\b(?:always\w*|function|task|initial)\b")
 
 
-def in_conditional_generate(text: str, line: int) -> bool:
-    """Whether 1-based ``line`` of ``text`` lies inside an ``if``/``else`` generate branch (so
-    a parameter set may leave it out of the design)."""
-    stack: list[str] = []
-    for raw in text.split("\n")[:line - 1]:
+def branch_line(text: str, line: int) -> int | None:
+    """The 1-based line opening the innermost ``if``/``else`` generate branch around ``line``
+    of ``text`` (a parameter set may leave that branch out of the design), or None."""
+    stack: list[tuple[str, int]] = []
+    for no, raw in enumerate(text.split("\n")[:line - 1], 1):
         code = raw.split("//", 1)[0]
         for tok in re.findall(r"\b(begin|end)\b", code):
             if tok == "end":
                 if stack:
                     stack.pop()
-            elif "proc" in stack or _PROC.search(code):
-                stack.append("proc")
+            elif any(k == "proc" for k, _ in stack) or _PROC.search(code):
+                stack.append(("proc", no))
             elif _GEN_COND.match(code) and re.search(r"\b(if|else)\b", code):
-                stack.append("cond")
+                stack.append(("cond", no))
             else:
-                stack.append("block")
-    return "cond" in stack
+                stack.append(("block", no))
+    conds = [no for k, no in stack if k == "cond"]
+    return conds[-1] if conds else None
 
 
-def _elaborated(il: Path, mutant: Mutant) -> bool:
-    """Whether the mutated line made it into the netlists: a ``src`` attribute names it, or
-    the gate's netlist differs from the gold's (names and source paths aside)."""
-    text = il.read_text()
-    if f"/{mutant.file}:{mutant.line}." in text:
-        return True
-    bodies: dict[str, list[str]] = {}
-    for side in ("gold", "gate"):
-        m = re.search(rf"^module \\{side}\n(.*?)^end\n", text, re.MULTILINE | re.DOTALL)
-        body = m.group(1).replace(f"{side}/", "") if m else side
-        # auto-generated names ($procmux$74) are numbered in elaboration order: compare the
-        # lines as a multiset with the numbers taken out
-        bodies[side] = sorted(re.sub(r"\$\d+", "$#", body).split("\n"))
-    return bodies["gold"] != bodies["gate"]
+def in_conditional_generate(text: str, line: int) -> bool:
+    """Whether 1-based ``line`` of ``text`` lies inside an ``if``/``else`` generate branch."""
+    return branch_line(text, line) is not None
+
+
+_PROBE = " (* keep *) logic qsim_mutant_probe;"
+
+
+def _elaborated(work: Path, files: list[tuple[str, str]], top: str, mutant: Mutant,
+                branch: int) -> bool:
+    """Whether the generate branch opened at line ``branch`` of the mutated file is in the
+    design: the gold sources with a kept probe wire declared in that branch, elaborated."""
+    (work / "probe").mkdir()
+    for n, text in files:
+        if n == mutant.file:
+            lines = text.split("\n")
+            lines[branch - 1] += _PROBE
+            text = "\n".join(lines)
+        (work / "probe" / n).write_text(text)
+    script = _ELAB.format(relax=_RELAX, files=" ".join(f"probe/{n}" for n, _ in files),
+                          top=top, name="probe") + "write_rtlil probe.il\n"
+    code, _ = _yosys(work, script, "probe", _TIMEOUT)
+    il = work / "probe.il"
+    return code == 0 and il.is_file() and "qsim_mutant_probe" in il.read_text()
 
 
 def _port_widths(ports: dict[str, Any]) -> dict[str, tuple[str, int]]:
@@ -274,8 +285,8 @@ def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple
     code, log = _yosys(work, _PAIR.format(**elab), "elab", _TIMEOUT)
     if code != 0:
         return "not proven", f"elaboration failed (exit {code}):\n{log[-3000:]}"
-    if in_conditional_generate(dict(files)[mutant.file], mutant.line) and \
-            not _elaborated(work / "pair.il", mutant):
+    branch = branch_line(dict(files)[mutant.file], mutant.line)
+    if branch is not None and not _elaborated(work, files, spec.tag, mutant, branch):
         return "not elaborated", (f"{mutant.file}:{mutant.line} is in a generate branch this "
                                   "config leaves out\n")
     mods = json.loads((work / "ports.json").read_text())["modules"]
@@ -301,11 +312,10 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
             return ProofResult("not proven", (), 0.0, f"no proof configs for core {core!r}\n",
                                "no proof configs")
         configs = PROOF_CONFIGS[core]()
-    t0, logs, names = time.monotonic(), [], []
-    verdict, live = "equivalent", 0
+    t0, logs = time.monotonic(), []
+    verdict, proved, last = "equivalent", [], ""
     for i, cfg in enumerate(configs):
-        name = core_spec(cfg).tag
-        names.append(f"{cfg!r}")
+        last = f"{cfg!r}"
         work = Path(tempfile.mkdtemp(prefix="qsim-prove-"))
         try:
             v, log = _prove_config(cfg, mutant, work, seconds)
@@ -313,20 +323,19 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
             if keep is not None:
                 shutil.copytree(work, keep / f"{mutant.id}-{i}", dirs_exist_ok=True)
             shutil.rmtree(work, ignore_errors=True)
-        logs.append(f"==== config {i}: {cfg!r} (top {name}): {v}\n{log}")
-        if v == "not elaborated":
-            continue  # no evidence either way from this config
-        live += 1
-        if v != "equivalent":
+        logs.append(f"==== config {i}: {last} (top {core_spec(cfg).tag}): {v}\n{log}")
+        if v == "equivalent":
+            proved.append(last)
+        elif v != "not elaborated":  # a config without the mutated line tells nothing
             verdict = v
             break
-    if verdict == "equivalent" and not live:
-        verdict = "not proven"  # the changed line is in no design a config elaborates
+    if verdict == "equivalent" and not proved:
+        verdict, last = "not proven", "no config elaborates the mutated line"
         logs.append("no proof config elaborates the mutated line: add one that does\n")
-    head = (f"mutant {mutant.id} of {core}: {verdict}\n{mutant.diff()}configs proved:\n"
-            + "".join(f"  {n}\n" for n in (names if verdict == "equivalent" else names[:-1])))
-    return ProofResult(verdict, tuple(names), time.monotonic() - t0,
-                       head + "\n".join(logs), "" if verdict == "equivalent" else names[-1])
+    head = (f"mutant {mutant.id} of {core}: {verdict}\n{mutant.diff()}configs proved "
+            f"equivalent:\n" + "".join(f"  {n}\n" for n in proved))
+    return ProofResult(verdict, tuple(proved), time.monotonic() - t0,
+                       head + "\n".join(logs), "" if verdict == "equivalent" else last)
 
 
 
