@@ -39,6 +39,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=nonneg_int, default=0, help="sampling seed (default 0)")
     p.add_argument("--rerun-survivors", action="store_true",
                    help="run recorded survivors again (after adding tests that may kill them)")
+    p.add_argument("--prove", action="store_true",
+                   help="after the campaign, try to prove each survivor equivalent (yosys "
+                        "miter + ABC PDR from reset; logs in OUT/proofs)")
+    p.add_argument("--prove-only", action="store_true",
+                   help="prove the survivors already recorded in OUT; run no tests")
     p.add_argument("--list", action="store_true", help="print the planned mutants and exit")
     p.set_defaults(func=run)
 
@@ -70,7 +75,15 @@ def _tests(text: str | None) -> tuple[str, ...] | None:
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from qsim.mutate import CORE_TESTS, Campaign, plan_mutants, summarize, write_summary
+    from qsim.mutate import (
+        CORE_TESTS,
+        Campaign,
+        load_results,
+        plan_mutants,
+        prove_survivors,
+        summarize,
+        write_summary,
+    )
 
     console = Console(stderr=True, soft_wrap=True)
     cores, override = _cores(args.cores), _tests(args.tests)
@@ -90,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
                         timeout=float(args.timeout) if args.timeout else None,
                         rerun_survivors=args.rerun_survivors,
                         progress=lambda msg: console.print(msg, markup=False))
-    records = campaign.run()
+    records = load_results(out) if args.prove_only else campaign.run()
+    if args.prove or args.prove_only:
+        records = prove_survivors(out, records, lambda msg: console.print(msg, markup=False))
     meta = {"seed": args.seed, "per_core": args.per_core, "jobs": args.jobs,
             "tests": {c: list(tests_of(c)) for c in cores},
             "seconds": round(time.monotonic() - t0, 1)}
@@ -99,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     for core, c in summary["cores"].items():
         rate = "-" if c["kill_rate"] is None else f"{100 * c['kill_rate']:.1f}%"
         console.print(f"{core}: {c['killed'] + c['timeout']} killed, {c['survived']} survived, "
-                      f"{c['invalid']} invalid: kill rate {rate}", markup=False)
+                      f"{c['equivalent']} equivalent (proved), {c['invalid']} invalid: kill "
+                      f"rate {rate}", markup=False)
     console.print(f"report: {out / 'report.html'}", markup=False)
     return 0 if summary["total"]["survived"] == 0 else 1

@@ -22,6 +22,16 @@ Operators (name: what one mutant of it does):
                 ``!(c) ? a : b``
 ``or``          an ``||`` turned into ``&&``
 ``arith``       a binary ``+`` turned into ``-`` or ``-`` into ``+``
+``stuck``       a signal stuck at 0 or at all-ones: the right side of an ``assign`` or of a
+                non-blocking assignment, or an input connection ``.x_i(sig)`` of an instance
+                (a stuck valid/ready/pop), replaced by ``'0`` or ``'1``
+                (a one-bit literal right side is left to ``bit``); an output connection
+                ``.x_o(sig)`` of an instance left open: ``.x_o()``
+``negate``      the right side of an ``assign`` or a non-blocking assignment inverted
+                bitwise: ``assign x = ~(e);``
+``not``         a logical ``!`` removed: ``!a`` -> ``a``
+``hold``        a non-blocking assignment removed (the register keeps its value there)
+``cond``        an ``if`` condition forced true or false: ``if (1'b1)``, ``if (1'b0)``
 ==============  =============================================================================
 """
 
@@ -255,10 +265,62 @@ def _arith(code: str) -> Iterator[_Site]:
         yield m.start(2), m.end(2), "-" if m.group(2) == "+" else "+"
 
 
+_ASSIGN = re.compile(r"^\s*assign\s+[^=]+?=(?!=)\s*(.+?)\s*;\s*$")
+_NONBLOCKING = re.compile(r"^\s*[\w.]+(?:\[[^\]]*\])*\s*<=\s*(.+?)\s*;\s*$")
+_CLOCK_RESET = ("clk_i", "rst_ni")
+_LITERAL = re.compile(r"^(?:\d*'[bdh]?[0-9a-fA-FxX_]+|\d+)$")
+
+
+def _stuck(code: str) -> Iterator[_Site]:
+    m = _ASSIGN.match(code) or _NONBLOCKING.match(code)
+    if m and not _LITERAL.match(m.group(1)):
+        for rep in ("'0", "'1"):
+            yield m.start(1), m.end(1), rep
+    for c in re.finditer(r"\.(\w+_([io]))\s*\(([^()]+)\)", code):
+        if c.group(1) in _CLOCK_RESET:
+            continue
+        if c.group(2) == "o":
+            yield c.start(3), c.end(3), ""
+            continue
+        for rep in ("'0", "'1"):
+            yield c.start(3), c.end(3), rep
+
+
+def _negate(code: str) -> Iterator[_Site]:
+    m = _ASSIGN.match(code) or _NONBLOCKING.match(code)
+    if m and not _LITERAL.match(m.group(1)):
+        yield m.start(1), m.end(1), f"~({m.group(1)})"
+
+
+def _not(code: str) -> Iterator[_Site]:
+    for m in re.finditer(r"!(?!=)\s*(?=[\w(])", code):
+        yield m.start(), m.end(), ""
+
+
+def _hold(code: str) -> Iterator[_Site]:
+    m = _NONBLOCKING.match(code)
+    if m:
+        lead = len(code) - len(code.lstrip())
+        yield lead, len(code.rstrip()), ";"
+
+
+def _cond(code: str) -> Iterator[_Site]:
+    m = re.search(r"\bif\s*\(", code)
+    if m:
+        depth = 0
+        for end in range(m.end() - 1, len(code)):  # to the ``)`` that closes the condition
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            if depth == 0:
+                yield m.end() - 1, end + 1, "(1'b1)"
+                yield m.end() - 1, end + 1, "(1'b0)"
+                break
+
+
 #: Every operator by name: a function from a line's code part to its mutation sites.
 OPERATORS: dict[str, Callable[[str], Iterator[_Site]]] = {
     "width": _width, "cmp": _cmp, "const": _const, "param": _param, "bit": _bit, "lane": _lane,
-    "drop": _drop, "invert": _invert, "or": _or, "arith": _arith}
+    "drop": _drop, "invert": _invert, "or": _or, "arith": _arith, "stuck": _stuck,
+    "negate": _negate, "cond": _cond, "not": _not, "hold": _hold}
 
 
 def mutants_of(file: str, text: str) -> list[Mutant]:

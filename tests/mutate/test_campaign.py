@@ -119,3 +119,37 @@ def test_one_mutant_end_to_end(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "baseline" / "qsim_threshold.json").read_text())["seconds"] > 0
     assert _sha(src) == before  # the checkout is never written
     assert not (tmp_path / "work" / mutant.id).exists()  # its copy and builds are removed
+
+
+def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import qsim.mutate._prove as prove
+
+    plan = _plan()
+    a, b, c = plan["qsim_oreg"]
+    (tmp_path / "mutants").mkdir()
+    for m, verdict in ((a, "survived"), (b, "survived"), (c, "killed")):
+        (tmp_path / "mutants" / f"{m.id}.json").write_text(json.dumps(
+            {**m.to_dict(), "core": "qsim_oreg", "verdict": verdict, "seconds": 1.0}))
+    proved: list[str] = []
+
+    def fake(core: str, mutant: Mutant) -> prove.ProofResult:
+        proved.append(mutant.id)
+        verdict = "equivalent" if mutant == a else "not equivalent"
+        return prove.ProofResult(verdict, ("Fifo(depth=1)",), 0.1, f"log of {mutant.id}")
+
+    monkeypatch.setattr(prove, "prove_mutant", fake)
+    records = prove.prove_survivors(tmp_path, campaign.load_results(tmp_path))
+    assert sorted(proved) == sorted([a.id, b.id])  # the killed one is not tried
+    assert (tmp_path / "proofs" / f"{a.id}.log").read_text() == f"log of {a.id}"
+    assert campaign.load_results(tmp_path) == records
+    assert records[a.id]["verdict"] == "equivalent" and records[b.id]["proof"] == "not equivalent"
+    summary = summarize(records, plan, {"seed": 0, "per_core": 3, "seconds": 1.0})
+    core = summary["cores"]["qsim_oreg"]
+    assert (core["equivalent"], core["survived"], core["kill_rate"]) == (1, 1, 0.5)
+    assert [s["proof_log"] for s in summary["equivalents"]] == [f"proofs/{a.id}.log"]
+    write_summary(tmp_path, summary)
+    assert f"proofs/{a.id}.log" in (tmp_path / "report.html").read_text()
+    proved.clear()
+    prove.prove_survivors(tmp_path, records)
+    assert proved == []  # a recorded attempt is not repeated

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from qsim.mutate import OPERATORS, Mutant, apply_mutant, mutable_lines, mutants_of, plan_mutants
+from qsim.mutate import (
+    CORE_TESTS,
+    OPERATORS,
+    Mutant,
+    apply_mutant,
+    mutable_lines,
+    mutants_of,
+    plan_mutants,
+)
 from qsim.rtlsim.svgen import RTL_DIR
 
 SV = """\
@@ -113,10 +121,34 @@ def test_apply_and_refuse_a_stale_mutant() -> None:
 
 def test_every_core_offers_mutants_and_the_plan_is_reproducible() -> None:
     plan = plan_mutants(RTL_DIR, ["qsim_mvtu", "qsim_fifo"], 30, seed=4)
-    assert len(plan["qsim_mvtu"]) == 30 and len(plan["qsim_fifo"]) < 30  # all it has
+    assert len(plan["qsim_mvtu"]) == 30 and len(plan["qsim_fifo"]) == 30
     ops = {m.op for m in plan["qsim_mvtu"]}
     assert {"cmp", "const", "lane", "drop", "width", "invert"} <= ops
     assert plan == plan_mutants(RTL_DIR, ["qsim_mvtu", "qsim_fifo"], 30, seed=4)
     assert plan != plan_mutants(RTL_DIR, ["qsim_mvtu", "qsim_fifo"], 30, seed=5)
     for m in plan["qsim_mvtu"]:  # each applies to the checked-in source
         apply_mutant(Path(RTL_DIR, m.file).read_text(), m)
+
+
+def test_every_core_offers_at_least_30_mutants() -> None:
+    counts = {c: len(mutants_of(f"{c}.sv", (RTL_DIR / f"{c}.sv").read_text()))
+              for c in CORE_TESTS}
+    assert min(counts.values()) >= 30, counts
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("  assign f = a && b;", {"stuck": {"  assign f = '0;", "  assign f = '1;"},
+                              "negate": {"  assign f = ~(a && b);"}}),
+    ("      x_q <= x_q + 1;", {"stuck": {"      x_q <= '0;", "      x_q <= '1;"},
+                               "hold": {"      ;"}, "negate": {"      x_q <= ~(x_q + 1);"}}),
+    ("      x_q <= 1'b0;", {"stuck": set(), "negate": set(), "hold": {"      ;"}}),
+    ("    .pop_i (fire),", {"stuck": {"    .pop_i ('0),", "    .pop_i ('1),"}}),
+    ("    .clk_i (clk_i),", {"stuck": set()}),
+    ("    .room_o (room),", {"stuck": {"    .room_o (),"}}),
+    ("  assign r = !v || y;", {"not": {"  assign r = v || y;"}}),
+    ("  if (a != b) begin", {"not": set(), "cond": {"  if (1'b1) begin", "  if (1'b0) begin"}}),
+])
+def test_stuck_negate_not_hold_cond(line: str, expected: dict[str, set[str]]) -> None:
+    for op, afters in expected.items():
+        got = {line[:s] + r + line[e:] for s, e, r in OPERATORS[op](line)}
+        assert got == afters, op

@@ -28,3 +28,15 @@ def test_maxpool_with_three_channel_folds() -> None:
     verify_rtl([MaxPool(ifm_dim=4, channels=6, kernel=2, pe=2, idt="INT4"),
                 MaxPool(ifm_dim=(2, 4), channels=5, kernel=(1, 2), pe=1, idt="UINT3")],
                frames=2, seed=4)
+
+
+def test_thresholding_negative_values_in_the_top_lane() -> None:
+    # qsim_thresholding's decoded values one bit short (``logic [PE*AW-2:0] val``) lose the top
+    # lane's sign bit: a negative value there reads as a positive one. Verilator keeps a stray
+    # bit above a declared width inside its storage word, so the loss shows only when the
+    # dropped bit starts a new word: PE*AW = 3*3 = 9 bits (INT2 thresholds and inputs). The
+    # top lane holds both signs against thresholds on both sides of zero.
+    cfg = Thresholding(channels=3, pe=3, idt="INT2", odt="UINT2",
+                       thresholds=np.array([[-2, 0, 1], [-1, 0, 1], [-2, -1, 0]]))
+    assert cfg.tdt.bitwidth() + 1 == 3
+    verify_rtl([cfg], frames=8, seed=3)

