@@ -79,7 +79,7 @@ def cpu_features() -> dict[str, object]:
 #: environment variables that narrow the instruction sets the kernels use (an older CPU
 #: emulated on a newer one): they change which path is fast, so they are part of the key
 ISA_LIMITS = ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "ATEN_CPU_CAPABILITY",
-              "ONEDNN_MAX_CPU_ISA")
+              "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS", "OPENBLAS_CORETYPE")
 
 
 def isa_limits() -> dict[str, str]:
