@@ -11,7 +11,8 @@ The bench prints the CPU's SIMD features and the matmul path the model chose for
 (docs/speed.md); the one-time path calibration happens in the untimed warm-up run.
 
 Usage: ``python bench/bench_models.py [--images N] [--qonnx-images M] [--repeat R] [--runs K]``
-(``--runs K`` repeats the whole comparison K times and prints the min/median/max ratios).
+(``--runs K`` repeats the whole comparison K times and prints the min/median/max ratios;
+``--profile R`` prints each step's time instead, minimum of R runs).
 Targets (issue 15, P1): model >= 3x onnxruntime, >= 100x qonnx.
 """
 
@@ -34,6 +35,7 @@ from qonnx.core.onnx_exec import execute_onnx
 
 from qsim.models import MVTU, MaxPool, SlidingWindow
 from qsim.models._calibrate import cpu_features
+from qsim.models._packed import run_chain
 
 # (out channels, PE, SIMD) of CNV-w1a1's six convolutions and three FC layers (FINN folding)
 CONVS = [(64, 16, 3), (64, 32, 32), "pool", (128, 16, 32), (128, 16, 32), "pool",
@@ -90,21 +92,12 @@ def _mvtu_layer(kind: str, rng: np.random.Generator, mw: int, mh: int, pe: int, 
 
 def run_model(layers: list[Layer], x: np.ndarray,
               trace: list[str] | None = None) -> np.ndarray:
-    """The stack on images x (N, 32, 32, 3); ``trace`` collects each MVTU's chosen path."""
-    y = x
-    first = True
-    for i, layer in enumerate(layers):
-        if layer.kind == "fc" and y.ndim == 4:
-            y = y.reshape(y.shape[0], -1)  # (N, 1, 1, C) -> (N, C)
-        for block in layer.blocks:
-            if trace is not None and isinstance(block, MVTU):
-                rows = block.frames_of(y)
-                trace.append(f"{layer.kind}{i} MW={block.mw} MH={block.mh} rows={rows}: "
-                             f"{block._fast.path_for(rows)}")
-            # compact integer arrays between blocks; each block's odt is the next one's idt
-            y = block.run(y, check=first)
-            first = False
-    return y.astype(np.int64)
+    """The stack on images x (N, 32, 32, 3) as qsim runs a chain of blocks
+    (qsim/models/_packed.py: compact integer arrays between blocks, each block's odt the next
+    one's idt, a SlidingWindow feeding an XNOR MVTU fused over packed pixels where measured
+    faster); ``trace`` collects each MVTU's (or fused pair's) chosen path."""
+    blocks = [block for layer in layers for block in layer.blocks]
+    return run_chain(blocks, x, check=True, trace=trace).reshape(len(x), -1).astype(np.int64)
 
 
 def _init(name: str, arr: np.ndarray, inits: list[onnx.TensorProto]) -> str:
@@ -241,6 +234,25 @@ def compare(layers: list[Layer], x: np.ndarray, nq: int, repeat: int) -> dict[st
     return {"model": len(x) / t_model, "onnxruntime": len(x) / t_ort, "qonnx": nq / t_q}
 
 
+def profile(layers: list[Layer], x: np.ndarray, runs: int) -> None:
+    """Minimum wall time of each step of the chain (block, or fused pair) over ``runs`` runs."""
+    blocks = [block for layer in layers for block in layer.blocks]
+    best: dict[str, float] = {}
+    totals = []
+    for _ in range(runs + 1):  # the first run warms up
+        times: dict[str, float] = {}
+        t0 = time.perf_counter()
+        run_chain(blocks, x, times=times)
+        totals.append(time.perf_counter() - t0)
+        for label, sec in times.items():
+            best[label] = min(best.get(label, sec), sec)
+    print(f"profile, {len(x)} images, minimum of {runs} runs per step (ms):")
+    for label, sec in best.items():
+        print(f"  {label:<28} {1e3 * sec:8.2f}")
+    print(f"  {'sum of step minima':<28} {1e3 * sum(best.values()):8.2f}; whole chain min "
+          f"{1e3 * min(totals[1:]):.2f}")
+
+
 def _spread(values: list[float]) -> str:
     return f"min {min(values):.2f} / median {float(np.median(values)):.2f} / max {max(values):.2f}"
 
@@ -252,10 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--runs", type=int, default=1, help="repeat the whole comparison")
     ap.add_argument("--json", help="write the results to this file")
+    ap.add_argument("--profile", type=int, default=0, metavar="RUNS",
+                    help="print the time of every step (minimum of RUNS runs) and stop")
     args = ap.parse_args(argv)
     feats = cpu_features()
     print(f"CPU: {feats['model']}, {feats['cores']} cores, VNNI: {feats['vnni']}; SIMD: "
           f"{' '.join(feats['simd'])}")  # type: ignore[arg-type]
+    if feats["isa_limits"]:  # an older CPU emulated: the kernels use fewer instructions
+        print(f"instruction sets limited by: {feats['isa_limits']}")
     layers = build()
     x = np.random.default_rng(1).integers(0, 256, (args.images, 32, 32, 3))
     t0 = time.perf_counter()
@@ -264,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"matmul paths (first run incl. calibration {time.perf_counter() - t0:.2f} s):")
     for line in trace:
         print(f"  {line}")
+    if args.profile:
+        profile(layers, x, args.profile)
+        return 0
     runs = [compare(layers, x, args.qonnx_images, args.repeat) for _ in range(args.runs)]
     ratios = {"model_vs_onnxruntime": [r["model"] / r["onnxruntime"] for r in runs],
               "model_vs_qonnx": [r["model"] / r["qonnx"] for r in runs]}

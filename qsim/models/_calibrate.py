@@ -28,8 +28,9 @@ from typing import Callable, Optional
 
 from qsim.errors import ConfigError
 
-__all__ = ["PATHS", "cache_path", "calibrate", "calibration_rows", "choose", "cpu_features",
-           "forced_path", "machine_key", "measure", "reset", "shape_class"]
+__all__ = ["ISA_LIMITS", "PATHS", "cache_path", "calibrate", "calibration_rows", "choose",
+           "cpu_features", "forced_path", "isa_limits", "machine_key", "measure", "reset",
+           "shape_class"]
 
 # every path the MVTU knows, in the order preferred when timings tie
 PATHS = ("xnor", "int8", "f32", "f64", "int64")
@@ -72,7 +73,18 @@ def cpu_features() -> dict[str, object]:
     simd = sorted(f for f in flags if f.startswith(("avx", "sse4", "fma", "amx"))
                   or "vnni" in f or f in ("popcnt", "bmi2", "asimd", "sve"))
     return {"model": model, "cores": os.cpu_count(), "simd": simd,
-            "vnni": any("vnni" in f for f in flags)}
+            "vnni": any("vnni" in f for f in flags), "isa_limits": isa_limits()}
+
+
+#: environment variables that narrow the instruction sets the kernels use (an older CPU
+#: emulated on a newer one): they change which path is fast, so they are part of the key
+ISA_LIMITS = ("NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES", "ATEN_CPU_CAPABILITY",
+              "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS", "OPENBLAS_CORETYPE")
+
+
+def isa_limits() -> dict[str, str]:
+    """The :data:`ISA_LIMITS` variables that are set, with their values."""
+    return {k: os.environ[k] for k in ISA_LIMITS if os.environ.get(k)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -89,7 +101,7 @@ def machine_key() -> str:
         tv = "none"
     model, flags = _cpuinfo()
     text = "|".join([model, " ".join(sorted(flags)), str(os.cpu_count()), numpy.__version__,
-                     tv, numba.__version__, str(_CACHE_VERSION)])
+                     tv, numba.__version__, str(_CACHE_VERSION), *isa_limits().values()])
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
@@ -196,7 +208,8 @@ def calibrate(rows: int, make_runners: Callable[[int], dict[str, Callable[[], ob
     live = [p for p, t in first.items() if t <= 3 * fastest]
     final = measure({p: r for p, r in make_runners(rows).items() if p in live}) \
         if len(live) > 1 else {live[0]: first[live[0]] * 8}
-    path = min(final, key=lambda p: (final[p], PATHS.index(p)))
+    order = list(first)  # the candidates in their order of preference
+    path = min(final, key=lambda p: (final[p], order.index(p)))
     times = {p: round(1e3 * final.get(p, 8 * first[p]), 4) for p in first}
     return {"path": path, "load": round(_load_avg(), 2), "ms": times,
             "took_s": round(time.perf_counter() - t0, 3)}

@@ -5,6 +5,8 @@
   matching bits (XNOR-popcount); exact, every count is an integer <= K < 2**31.
 * :func:`xnor_popcount_threshold`: the same counts compared with thresholds in the kernel,
   ``out = offset + scale * #{s : acc >= T[j, s]}``, so no (M, N) accumulator array is made.
+* :func:`xnor_window_threshold`: the same for every sliding window of an image of packed
+  pixels, so neither the im2col rows nor their packed copy is made (qsim/models/_packed.py).
 
 Compiled on first use and cached on disk (``cache=True``); the Python source is the
 specification and runs unchanged with ``NUMBA_DISABLE_JIT=1``.
@@ -23,7 +25,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-__all__ = ["pack_bits", "xnor_popcount", "xnor_popcount_threshold"]
+__all__ = ["pack_bits", "xnor_popcount", "xnor_popcount_threshold", "xnor_window_threshold"]
 
 _LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each of the 8 bytes
 _M1 = np.uint64(0x5555555555555555)
@@ -91,3 +93,39 @@ def xnor_popcount_threshold(xp, wp_t, k, thr, scale, offset, out):  # pragma: no
             for t in range(steps):
                 count += a >= thr[j, t]
             out[i, j] = offset + scale * count
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def xnor_window_threshold(xpix, wp, geom, k, thr, scale, offset, out):  # pragma: no cover
+    """Sliding-window XNOR-popcount with thresholds, straight from packed pixels.
+
+    xpix (N, H, W, Qc) uint64: each pixel's channels packed as by :func:`pack_bits`, zero
+    bits beyond C. wp (KH*KW*Qc, MH) uint64: the weights packed per column in the same
+    (kh, kw, channel word) order, zero bits where xpix has them. geom = (KH, KW, SH, SW, DH,
+    DW). out (N, OH, OW, MH) gets ``offset + scale * #{s : matches >= thr[j, s]}`` with
+    matches = k - popcount of the window's XOR, as in :func:`xnor_popcount_threshold` on the
+    im2col rows, without making them."""
+    n, _, _, qc = xpix.shape
+    _, oh, ow, mh = out.shape
+    kh, kw, sh, sw, dh, dw = geom[0], geom[1], geom[2], geom[3], geom[4], geom[5]
+    steps = thr.shape[1]
+    for r in prange(n * oh):
+        b, oy = r // oh, r % oh
+        acc = np.empty(mh, dtype=np.int32)
+        for ox in range(ow):
+            acc[:] = 0
+            q = 0
+            for a in range(kh):
+                for c in range(kw):
+                    px = xpix[b, oy * sh + a * dh, ox * sw + c * dw]
+                    for g in range(qc):
+                        xq = px[g]
+                        for j in range(mh):
+                            acc[j] += np.int32(_popcount(xq ^ wp[q, j]))
+                        q += 1
+            for j in range(mh):
+                a_j = k - acc[j]
+                count = 0
+                for t in range(steps):
+                    count += a_j >= thr[j, t]
+                out[b, oy, ox, j] = offset + scale * count

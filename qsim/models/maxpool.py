@@ -103,8 +103,19 @@ class MaxPool(Block):
 
     def compute(self, x: IntArray) -> IntArray:
         (kh, kw), (oh, ow) = self.kernel, self.ofm_dim
-        # (N, H, W, C) -> (N, OH, KH, OW, KW, C) -> max over (KH, KW)
-        return x.reshape(x.shape[0], oh, kh, ow, kw, self.channels).max(axis=(2, 4))
+        # (N, H, W, C) -> (N, OH, KH, OW, KW, C): window element (a, b) is [:, :, a, :, b]
+        v = x.reshape(x.shape[0], oh, kh, ow, kw, self.channels)
+        if kh * kw > 16:  # numpy's reduction wins when the views are many
+            return v.max(axis=(2, 4))
+        # elementwise maximum of the KH*KW strided views, in place: several times faster than
+        # the reduction over two non-adjacent axes (CNV's first pool, 200 images, loaded
+        # machine: 17 -> 3.4 ms)
+        out = np.array(v[:, :, 0, :, 0])
+        for a in range(kh):
+            for b in range(kw):
+                if a or b:
+                    np.maximum(out, v[:, :, a, :, b], out=out)
+        return out
 
     @cached_property
     def schedule(self) -> Schedule:
