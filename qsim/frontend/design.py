@@ -301,10 +301,24 @@ class Design:
         lead, flat = self._samples(x)
         per_sample = 8 * max(int(np.prod(la.out_shape, dtype=np.int64)) for la in self.layers)
         chunk = max(1, memory // per_sample)
-        parts = [list(self._run(part, (part.shape[0],)).values())[-1]
+        parts = [self._final(part)
                  for part in (flat[i:i + chunk] for i in range(0, max(flat.shape[0], 1), chunk))]
         y = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return y.reshape(lead + self.output_shape)
+
+    def _final(self, x: IntArray) -> IntArray:
+        """The last layer's output for (N, *input_shape). A chain runs through
+        :func:`~qsim.models._packed.run_chain` (the same blocks; a one-bit SlidingWindow
+        feeding an XNOR MVTU fused over packed pixels where that was measured faster), a
+        graph layer by layer."""
+        if not self.is_chain:
+            return list(self._run(x, (x.shape[0],)).values())[-1]
+        from qsim.models._packed import run_chain
+
+        first = self.layers[0]
+        y = run_chain([la.block for la in self.layers],
+                      x.reshape((x.shape[0],) + first.in_shape))
+        return np.asarray(y, dtype=np.int64).reshape((x.shape[0],) + self.output_shape)
 
     def run_layers(self, x: Any) -> dict[str, IntArray]:
         """Every layer's integer output, by layer name in stream order, each (..., *out_shape)."""

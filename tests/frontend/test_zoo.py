@@ -172,3 +172,24 @@ def test_zoo_resnet8(tmp_path: Path, variant: str, period: int) -> None:
     st = stitch(design)
     out = st.simulate(3).transfer.reshape(3, st.out_words_per_sample)
     assert int(out[2, -1] - out[1, -1]) == period
+
+
+@pytest.mark.parametrize("path", ["packed", "blocks"])
+def test_design_output_equals_its_last_layer_on_either_chain_path(
+        export_dir: Path, path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``design(x)`` runs a chain through run_chain (CNV's one-bit SWG -> XNOR MVTU pairs
+    fused over packed pixels when measured faster); forced either way, it equals the last
+    layer of ``run_layers``, which runs every block on its own."""
+    from qsim.models import _packed
+
+    monkeypatch.setattr(_packed.PackedWindowMVTU, "path_for", lambda self, n: path)
+    runs: list[str] = []
+    fused = _packed.PackedWindowMVTU.run
+    monkeypatch.setattr(_packed.PackedWindowMVTU, "run",
+                        lambda self, x, p: runs.append(p) or fused(self, x, p))
+    design = load(_exported(export_dir, "cnv", "w1a1"), folding=default_folding("cnv"))
+    assert design.is_chain
+    x = random_input(design, 3, seed=5)
+    layers = design.run_layers(x)
+    np.testing.assert_array_equal(design(x), layers[design.layers[-1].name])
+    assert runs and set(runs) == {path}  # the pairs did go through run_chain's fusion
