@@ -34,8 +34,8 @@ from qsim.models._dtypes import (
 from qsim.models._schedule import CycleTrace, Schedule, simulate
 from qsim.models._stream import StreamFormat
 
-__all__ = ["Block", "PerPixel", "StallFree", "check_fold", "check_positive", "pair", "range_type",
-           "smallest_int_type", "word_schedule"]
+__all__ = ["Block", "PerImage", "PerPixel", "StallFree", "check_fold", "check_positive", "pair",
+           "range_type", "smallest_int_type", "word_schedule"]
 
 
 def pair(value: Any, field: str, owner: str) -> tuple[int, int]:
@@ -306,7 +306,7 @@ def word_schedule(produces: npt.NDArray[np.bool_]) -> Schedule:
 
 class PerPixel(Block):
     """Base of the blocks that stream one pixel's C channels as C/PE words of PE lanes, in
-    and out (Thresholding, DuplicateStreams, AddStreams, GlobalAccPool, FMPadding).
+    and out (Thresholding, DuplicateStreams, AddStreams, GlobalAccPool, FMPadding, MaxPool).
 
     A subclass sets the fields ``channels``, ``idt``, ``odt`` (or an ``odt`` property) and the
     lanes field named by :attr:`lanes_field`; image blocks override :attr:`in_pixels` /
@@ -357,6 +357,11 @@ class PerPixel(Block):
         """Frame dimensions in front of the channels on the output; () for one pixel."""
         return ()
 
+    # ---- (*pixels, C) frames of PE-lane words, input and output ------------------------------
+    @property
+    def in_stream(self) -> StreamFormat:
+        return StreamFormat(self.idt, self.lanes, f"{self.owner} input")
+
     @property
     def in_frame_shape(self) -> tuple[int, ...]:
         return (*self.in_pixels, self.channels)
@@ -364,10 +369,6 @@ class PerPixel(Block):
     @property
     def out_frame_shape(self) -> tuple[int, ...]:
         return (*self.out_pixels, self.channels)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.lanes, f"{self.owner} input")
 
     @property
     def out_stream(self) -> StreamFormat:
@@ -380,3 +381,22 @@ class PerPixel(Block):
 
     def stall_free(self) -> StallFree:
         return StallFree(latency=2, period=self.nf, first_frame=self.nf + 2)
+
+
+class PerImage(PerPixel):
+    """A :class:`PerPixel` block on an (H, W, C) image (``ifm_dim``) that writes an
+    (OH, OW, C) image (``ofm_dim``, given by the block): FMPadding, MaxPool."""
+
+    ifm_dim: Any
+
+    @property
+    def ofm_dim(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    @property
+    def in_pixels(self) -> tuple[int, ...]:
+        return tuple(self.ifm_dim)
+
+    @property
+    def out_pixels(self) -> tuple[int, ...]:
+        return tuple(self.ofm_dim)

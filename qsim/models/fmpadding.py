@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from qsim.errors import ConfigError
-from qsim.models._block import PerPixel, StallFree, pair
+from qsim.models._block import PerImage, StallFree, pair
 from qsim.models._dtypes import DType, IntArray, name
 from qsim.models._schedule import Schedule
 
@@ -55,7 +55,7 @@ def _padding(value: Any, owner: str) -> tuple[int, int, int, int]:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class FMPadding(PerPixel):
+class FMPadding(PerImage):
     """FMPadding config; calling it on (..., H, W, C) returns (..., OH, OW, C), zero padded.
 
     Parameters
@@ -108,14 +108,6 @@ class FMPadding(PerPixel):
     def cf(self) -> int:
         """Channel folds: C / SIMD (words per pixel)."""
         return self.nf
-
-    @property
-    def in_pixels(self) -> tuple[int, ...]:
-        return tuple(self.ifm_dim)
-
-    @property
-    def out_pixels(self) -> tuple[int, ...]:
-        return self.ofm_dim
 
     def compute(self, x: IntArray) -> IntArray:
         (h, w), (oh, ow) = self.ifm_dim, self.ofm_dim
