@@ -1,28 +1,19 @@
 """Text of the package's hw/ files: the Verilog top wrapper, package_ip.tcl, make_bd.tcl,
-build.sh. Every value comes from the stitched plan and :mod:`qsim.board.dma`."""
+build.sh. Every value comes from the stitched plan, :mod:`qsim.board.dma` and the board table
+(:mod:`qsim.synth.boards`, re-exported here as :data:`BOARDS` / :class:`Board`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 from qsim.board.dma import HP_BITS, SG_LENGTH_WIDTH, StreamLayout, input_fifo
+from qsim.synth.boards import BOARDS, Board
 
 __all__ = ["BOARDS", "Board", "WRAPPER", "build_sh", "make_bd_tcl", "package_ip_tcl",
            "wrapper_v"]
 
 WRAPPER = "qsim_board_top"
 IP_VLNV = f"qsim.org:qsim:{WRAPPER}:1.0"
-
-
-@dataclass(frozen=True)
-class Board:
-    name: str
-    part: str
-    board_part: str
-
-
-BOARDS = {"pynq-z2": Board("pynq-z2", "xc7z020clg400-1", "tul.com.tw:pynq-z2:part0:1.0")}
 
 
 def _in_path(st: Any) -> str:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Optional
+from functools import cached_property
+from typing import Any, ClassVar, Optional
 
 import numpy as np
 import numpy.typing as npt
@@ -33,8 +34,8 @@ from qsim.models._dtypes import (
 from qsim.models._schedule import CycleTrace, Schedule, simulate
 from qsim.models._stream import StreamFormat
 
-__all__ = ["Block", "StallFree", "check_fold", "check_positive", "pair", "range_type",
-           "smallest_int_type"]
+__all__ = ["Block", "PerImage", "PerPixel", "StallFree", "check_fold", "check_positive", "pair",
+           "range_type", "smallest_int_type", "word_schedule"]
 
 
 def pair(value: Any, field: str, owner: str) -> tuple[int, int]:
@@ -293,3 +294,109 @@ class Block:
     def from_dict(cls, data: dict[str, Any]) -> Any:
         """Inverse of :meth:`to_dict`."""
         return cls(**data)
+
+
+def word_schedule(produces: npt.NDArray[np.bool_]) -> Schedule:
+    """One engine step per input word: step k needs and frees word k; ``produces`` (steps,)
+    marks the steps that write the next output word. Input buffer: 2 words."""
+    n = int(produces.shape[0])
+    return Schedule(n_in=n, n_out=int(produces.sum()), need=np.arange(n), produces=produces,
+                    frees=np.ones(n, dtype=np.int64), capacity=2)
+
+
+class PerPixel(Block):
+    """Base of the blocks that stream one pixel's C channels as C/PE words of PE lanes, in
+    and out (Thresholding, DuplicateStreams, AddStreams, GlobalAccPool, FMPadding, MaxPool).
+
+    A subclass sets the fields ``channels``, ``idt``, ``odt`` (or an ``odt`` property) and the
+    lanes field named by :attr:`lanes_field`; image blocks override :attr:`in_pixels` /
+    :attr:`out_pixels` with the (H, W) in front of the channels. The default schedule is the
+    one-step-per-word engine with one output word per step.
+
+    Timing (default schedule)::
+
+        Latency: 2 cycles from accept to transfer.  II: 1 word per cycle (C/PE per frame).
+        Input buffer: 2 words; output register: 1 word.
+    """
+
+    #: Name of the field holding the channels per word ("pe"; FMPadding: "simd").
+    lanes_field: ClassVar[str] = "pe"
+    channels: int
+    idt: Any
+    odt: Any
+
+    def _set_owner(self, kind: str, fallback: str) -> None:
+        """``owner``: "<kind> '<name>'", or "<kind>(<fallback>)" for an unnamed instance."""
+        name_ = getattr(self, "name", "")
+        self._set("owner", f"{kind} {name_!r}" if name_ else f"{kind}({fallback})")
+
+    def _check_channels(self) -> int:
+        """Checks ``channels`` and the lanes field (positive ints, C % lanes == 0); returns C."""
+        c = check_positive(self.channels, "channels", self.owner)
+        lanes = check_positive(self.lanes, self.lanes_field, self.owner)
+        check_fold(c, "C", lanes, self.lanes_field.upper(), self.owner)
+        return c
+
+    @property
+    def lanes(self) -> int:
+        """Channels per stream word (the value of the :attr:`lanes_field` field)."""
+        return getattr(self, self.lanes_field)  # type: ignore[no-any-return]
+
+    @property
+    def nf(self) -> int:
+        """Channel folds: C / PE (words per pixel)."""
+        return self.channels // self.lanes
+
+    @property
+    def in_pixels(self) -> tuple[int, ...]:
+        """Frame dimensions in front of the channels on the input; () for one pixel."""
+        return ()
+
+    @property
+    def out_pixels(self) -> tuple[int, ...]:
+        """Frame dimensions in front of the channels on the output; () for one pixel."""
+        return ()
+
+    # ---- (*pixels, C) frames of PE-lane words, input and output ------------------------------
+    @property
+    def in_stream(self) -> StreamFormat:
+        return StreamFormat(self.idt, self.lanes, f"{self.owner} input")
+
+    @property
+    def in_frame_shape(self) -> tuple[int, ...]:
+        return (*self.in_pixels, self.channels)
+
+    @property
+    def out_frame_shape(self) -> tuple[int, ...]:
+        return (*self.out_pixels, self.channels)
+
+    @property
+    def out_stream(self) -> StreamFormat:
+        return StreamFormat(self.odt, self.lanes, f"{self.owner} output")
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """One step per input word; each step consumes it and produces one output word."""
+        return word_schedule(np.ones(self.nf, dtype=bool))
+
+    def stall_free(self) -> StallFree:
+        return StallFree(latency=2, period=self.nf, first_frame=self.nf + 2)
+
+
+class PerImage(PerPixel):
+    """A :class:`PerPixel` block on an (H, W, C) image (``ifm_dim``) that writes an
+    (OH, OW, C) image (``ofm_dim``, given by the block): FMPadding, MaxPool."""
+
+    ifm_dim: Any
+
+    @property
+    def ofm_dim(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    @property
+    def in_pixels(self) -> tuple[int, ...]:
+        return tuple(self.ifm_dim)
+
+    @property
+    def out_pixels(self) -> tuple[int, ...]:
+        return tuple(self.ofm_dim)

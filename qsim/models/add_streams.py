@@ -24,22 +24,18 @@ Timing::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-import numpy as np
-
 from qsim.errors import StreamError
-from qsim.models._block import Block, StallFree, check_fold, check_positive, range_type
+from qsim.models._block import PerPixel, range_type
 from qsim.models._dtypes import IntArray, compact_dtype, name
-from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
 
 __all__ = ["AddStreams"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class AddStreams(Block):
+class AddStreams(PerPixel):
     """AddStreams config; ``blk(a, b)`` on two (..., C) integer tensors returns (..., C) sums.
 
     Parameters
@@ -67,10 +63,8 @@ class AddStreams(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"AddStreams {self.name!r}" if self.name else
-                  f"AddStreams(channels={self.channels!r})")
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._set_owner("AddStreams", f"channels={self.channels!r}")
+        self._check_channels()
         dt0 = self._dtype("idt")
         if self.idt1 is None:
             self._set("idt1", dt0)
@@ -85,19 +79,6 @@ class AddStreams(Block):
                 int(self.idt.max()) + int(self.idt1.max()))
 
     @property
-    def nf(self) -> int:
-        """Channel folds: C / PE (words per frame and port)."""
-        return self.channels // self.pe
-
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
     def in_stream(self) -> StreamFormat:
         return StreamFormat(self.idt, self.pe, f"{self.owner} input 0")
 
@@ -106,23 +87,9 @@ class AddStreams(Block):
         dt = self.idt if port == 0 else self.idt1
         return StreamFormat(dt, self.pe, f"{self.owner} input {port}")
 
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.odt, self.pe, f"{self.owner} output")
-
     def compute(self, x: IntArray, *more: IntArray) -> IntArray:
         """(frames, C) + (frames, C) -> (frames, C), in a dtype that holds the sum."""
         if len(more) != 1:
             raise StreamError(f"{self.owner}: takes 2 inputs (a, b), got {1 + len(more)}")
         dt = compact_dtype(self.odt)
         return x.astype(dt) + more[0].astype(dt)
-
-    @cached_property
-    def schedule(self) -> Schedule:
-        """Step k needs word k on both ports, frees one slot on each, writes output word k."""
-        n = self.nf
-        return Schedule(n_in=n, n_out=n, need=np.arange(n), produces=np.ones(n, dtype=bool),
-                        frees=np.ones(n, dtype=np.int64), capacity=2)
-
-    def stall_free(self) -> StallFree:
-        return StallFree(latency=2, period=self.nf, first_frame=self.nf + 2)

@@ -23,22 +23,20 @@ Timing::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from qsim.errors import ConfigError
-from qsim.models._block import Block, StallFree, check_fold, check_positive
+from qsim.models._block import PerPixel
 from qsim.models._dtypes import DType, IntArray
-from qsim.models._schedule import Schedule
 from qsim.models._stream import StreamFormat
 
 __all__ = ["DuplicateStreams"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class DuplicateStreams(Block):
+class DuplicateStreams(PerPixel):
     """DuplicateStreams config; calling it on (..., C) returns the (..., C) tensor that every
     one of the ``n_outputs`` output ports carries.
 
@@ -63,10 +61,8 @@ class DuplicateStreams(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"DuplicateStreams {self.name!r}" if self.name else
-                  f"DuplicateStreams(channels={self.channels!r})")
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._set_owner("DuplicateStreams", f"channels={self.channels!r}")
+        self._check_channels()
         self._dtype("idt")
         n = self.n_outputs
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
@@ -79,40 +75,9 @@ class DuplicateStreams(Block):
         """Output datatype of every port (same as the input)."""
         return self.idt
 
-    @property
-    def nf(self) -> int:
-        """Channel folds: C / PE (words per frame)."""
-        return self.channels // self.pe
-
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} input")
-
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} output")
-
     def out_stream_of(self, port: int) -> StreamFormat:
         self._check_port(port, self.out_ports, "output")
         return StreamFormat(self.idt, self.pe, f"{self.owner} output {port}")
 
     def compute(self, x: IntArray) -> IntArray:
         return x.copy()
-
-    @cached_property
-    def schedule(self) -> Schedule:
-        """One step per input word; it writes the word to every output register."""
-        n = self.nf
-        return Schedule(n_in=n, n_out=n, need=np.arange(n), produces=np.ones(n, dtype=bool),
-                        frees=np.ones(n, dtype=np.int64), capacity=2)
-
-    def stall_free(self) -> StallFree:
-        return StallFree(latency=2, period=self.nf, first_frame=self.nf + 2)

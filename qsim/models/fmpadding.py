@@ -30,10 +30,9 @@ from typing import Any
 import numpy as np
 
 from qsim.errors import ConfigError
-from qsim.models._block import Block, StallFree, check_fold, check_positive, pair
+from qsim.models._block import PerImage, StallFree, pair
 from qsim.models._dtypes import DType, IntArray, name
 from qsim.models._schedule import Schedule
-from qsim.models._stream import StreamFormat
 
 __all__ = ["FMPadding"]
 
@@ -56,7 +55,7 @@ def _padding(value: Any, owner: str) -> tuple[int, int, int, int]:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class FMPadding(Block):
+class FMPadding(PerImage):
     """FMPadding config; calling it on (..., H, W, C) returns (..., OH, OW, C), zero padded.
 
     Parameters
@@ -75,6 +74,8 @@ class FMPadding(Block):
         Instance name used in messages.
     """
 
+    lanes_field = "simd"  # a class attribute, not a field
+
     ifm_dim: Any
     channels: int
     padding: Any = 1
@@ -83,12 +84,10 @@ class FMPadding(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"FMPadding {self.name!r}" if self.name else
-                  f"FMPadding(ifm_dim={self.ifm_dim!r}, padding={self.padding!r})")
+        self._set_owner("FMPadding", f"ifm_dim={self.ifm_dim!r}, padding={self.padding!r}")
         self._set("ifm_dim", pair(self.ifm_dim, "ifm_dim", self.owner))
         self._set("padding", _padding(self.padding, self.owner))
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.simd, "simd", self.owner), "SIMD", self.owner)
+        self._check_channels()
         dt = self._dtype("idt")
         if not dt.allowed(0):
             raise ConfigError(f"{self.owner}: idt={name(dt)!r} cannot represent the padding "
@@ -108,23 +107,7 @@ class FMPadding(Block):
     @property
     def cf(self) -> int:
         """Channel folds: C / SIMD (words per pixel)."""
-        return self.channels // self.simd
-
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (*self.ifm_dim, self.channels)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (*self.ofm_dim, self.channels)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.simd, f"{self.owner} input")
-
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.simd, f"{self.owner} output")
+        return self.nf
 
     def compute(self, x: IntArray) -> IntArray:
         (h, w), (oh, ow) = self.ifm_dim, self.ofm_dim

@@ -28,16 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from qsim.models._block import Block, StallFree, check_fold, check_positive, pair, range_type
+from qsim.models._block import PerPixel, StallFree, pair, range_type, word_schedule
 from qsim.models._dtypes import IntArray, compact_dtype, name
 from qsim.models._schedule import Schedule
-from qsim.models._stream import StreamFormat
 
 __all__ = ["GlobalAccPool"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class GlobalAccPool(Block):
+class GlobalAccPool(PerPixel):
     """GlobalAccPool config; calling it on (..., H, W, C) returns the (..., C) channel sums.
 
     Parameters
@@ -65,11 +64,9 @@ class GlobalAccPool(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"GlobalAccPool {self.name!r}" if self.name else
-                  f"GlobalAccPool(ifm_dim={self.ifm_dim!r}, channels={self.channels!r})")
+        self._set_owner("GlobalAccPool", f"ifm_dim={self.ifm_dim!r}, channels={self.channels!r}")
         self._set("ifm_dim", pair(self.ifm_dim, "ifm_dim", self.owner))
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._check_channels()
         dt = self._dtype("idt")
         what = f"the exact sum range of {self.pixels} values of idt={name(dt)!r}"
         self._set("odt", range_type(self.odt, *self.sum_range, "odt", what, self.owner))
@@ -85,25 +82,9 @@ class GlobalAccPool(Block):
         return (self.pixels * int(self.idt.min()), self.pixels * int(self.idt.max()))
 
     @property
-    def nf(self) -> int:
-        """Channel folds: C / PE (words per pixel and output words per frame)."""
-        return self.channels // self.pe
-
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (*self.ifm_dim, self.channels)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} input")
-
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.odt, self.pe, f"{self.owner} output")
+    def in_pixels(self) -> tuple[int, ...]:
+        """(H, W): the input frame is (H, W, C); the output frame is (C,)."""
+        return tuple(self.ifm_dim)
 
     def compute(self, x: IntArray) -> IntArray:
         # (N, H, W, C) -> (N, C); summed in int64, then stored in the output's compact dtype
@@ -112,10 +93,7 @@ class GlobalAccPool(Block):
     @cached_property
     def schedule(self) -> Schedule:
         """One step per input word; the last pixel's C/PE steps each write one output word."""
-        n = self.pixels * self.nf
-        produces = np.arange(n) >= (self.pixels - 1) * self.nf
-        return Schedule(n_in=n, n_out=self.nf, need=np.arange(n), produces=produces,
-                        frees=np.ones(n, dtype=np.int64), capacity=2)
+        return word_schedule(np.arange(self.pixels * self.nf) >= (self.pixels - 1) * self.nf)
 
     def stall_free(self) -> StallFree:
         n = self.pixels * self.nf

@@ -26,16 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from qsim.models._block import Block, StallFree, check_fold, check_positive, pair
+from qsim.models._block import PerImage, StallFree, check_fold, pair, word_schedule
 from qsim.models._dtypes import IntArray
 from qsim.models._schedule import Schedule
-from qsim.models._stream import StreamFormat
 
 __all__ = ["MaxPool"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class MaxPool(Block):
+class MaxPool(PerImage):
     """MaxPool config; calling it on (..., H, W, C) returns (..., H/KH, W/KW, C).
 
     Parameters
@@ -60,14 +59,12 @@ class MaxPool(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"MaxPool {self.name!r}" if self.name else
-                  f"MaxPool(ifm_dim={self.ifm_dim!r}, kernel={self.kernel!r})")
+        self._set_owner("MaxPool", f"ifm_dim={self.ifm_dim!r}, kernel={self.kernel!r}")
         self._set("ifm_dim", pair(self.ifm_dim, "ifm_dim", self.owner))
         self._set("kernel", pair(self.kernel, "kernel", self.owner))
         check_fold(self.ifm_dim[0], "H", self.kernel[0], "K", self.owner)
         check_fold(self.ifm_dim[1], "W", self.kernel[1], "K", self.owner)
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._check_channels()
         self._dtype("idt")
 
     @property
@@ -76,30 +73,10 @@ class MaxPool(Block):
         return (self.ifm_dim[0] // self.kernel[0], self.ifm_dim[1] // self.kernel[1])
 
     @property
-    def nf(self) -> int:
-        """Channel folds: C / PE."""
-        return self.channels // self.pe
-
-    @property
     def odt(self) -> Any:
         """Output datatype (same as the input)."""
         return self.idt
 
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (*self.ifm_dim, self.channels)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (*self.ofm_dim, self.channels)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} input")
-
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} output")
 
     def compute(self, x: IntArray) -> IntArray:
         (kh, kw), (oh, ow) = self.kernel, self.ofm_dim
@@ -122,10 +99,7 @@ class MaxPool(Block):
         """One step per input word (y, x, cf); it produces where y%KH == KH-1, x%KW == KW-1."""
         (h, w), (kh, kw) = self.ifm_dim, self.kernel
         y, x, _ = np.meshgrid(np.arange(h), np.arange(w), np.arange(self.nf), indexing="ij")
-        last = ((y % kh == kh - 1) & (x % kw == kw - 1)).ravel()
-        n = h * w * self.nf
-        return Schedule(n_in=n, n_out=int(last.sum()), need=np.arange(n), produces=last,
-                        frees=np.ones(n, dtype=np.int64), capacity=2)
+        return word_schedule(((y % kh == kh - 1) & (x % kw == kw - 1)).ravel())
 
     def stall_free(self) -> StallFree:
         (h, w), (kh, kw) = self.ifm_dim, self.kernel

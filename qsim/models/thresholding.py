@@ -21,20 +21,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
-from qsim.models._block import Block, StallFree, check_fold, check_positive, smallest_int_type
+from qsim.models._block import PerPixel, smallest_int_type
 from qsim.models._dtypes import DType, IntArray
 from qsim.models._memstyle import RAM_STYLES, check_choice
-from qsim.models._schedule import Schedule
-from qsim.models._stream import StreamFormat
 from qsim.models._threshold import check_thresholds, multithreshold
 
 __all__ = ["Thresholding"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class Thresholding(Block):
+class Thresholding(PerPixel):
     """Thresholding config; calling it on (..., C) integers returns the bit-exact output.
 
     Parameters
@@ -66,20 +62,13 @@ class Thresholding(Block):
     name: str = ""
 
     def __post_init__(self) -> None:
-        self._set("owner", f"Thresholding {self.name!r}" if self.name else
-                  f"Thresholding(channels={self.channels!r})")
-        c = check_positive(self.channels, "channels", self.owner)
-        check_fold(c, "C", check_positive(self.pe, "pe", self.owner), "PE", self.owner)
+        self._set_owner("Thresholding", f"channels={self.channels!r}")
+        c = self._check_channels()
         check_choice(self.ram_style, "ram_style", RAM_STYLES, self.owner)
         self._dtype("idt")
         odt = self._dtype("odt")
         self._set("thresholds", check_thresholds(self.thresholds, c, odt, int(self.act_val),
                                                  self.owner))
-
-    @property
-    def nf(self) -> int:
-        """Channel folds: C / PE (words per frame)."""
-        return self.channels // self.pe
 
     @property
     def n_thresholds(self) -> int:
@@ -97,31 +86,5 @@ class Thresholding(Block):
         """Thresholds in hardware order: (PE, NF, S), ``[p, nf, s] = T[nf*PE + p, s]``."""
         return self.thresholds.reshape(self.nf, self.pe, -1).transpose(1, 0, 2)
 
-    @property
-    def in_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def out_frame_shape(self) -> tuple[int, ...]:
-        return (self.channels,)
-
-    @property
-    def in_stream(self) -> StreamFormat:
-        return StreamFormat(self.idt, self.pe, f"{self.owner} input")
-
-    @property
-    def out_stream(self) -> StreamFormat:
-        return StreamFormat(self.odt, self.pe, f"{self.owner} output")
-
     def compute(self, x: IntArray) -> IntArray:
         return multithreshold(x, self.thresholds, int(self.act_val), self.odt)
-
-    @cached_property
-    def schedule(self) -> Schedule:
-        """One step per input word; each step consumes it and produces one output word."""
-        n = self.nf
-        return Schedule(n_in=n, n_out=n, need=np.arange(n), produces=np.ones(n, dtype=bool),
-                        frees=np.ones(n, dtype=np.int64), capacity=2)
-
-    def stall_free(self) -> StallFree:
-        return StallFree(latency=2, period=self.nf, first_frame=self.nf + 2)

@@ -42,6 +42,7 @@ from qsim.rtlsim.check import (
 )
 from qsim.rtlsim.native_run import (
     _VERILATOR_ARGS,
+    HARNESS_IO,
     NativeBuild,
     _bytes_to_words,
     _makeflags,
@@ -125,7 +126,7 @@ def _digest(specs: Sequence[CoreSpec], header: str, assertions: bool, optimize: 
         for p in rtl_sources(spec):
             h.update(p.name.encode() + p.read_bytes())
     h.update(render_bench(_TOP, specs).encode() + header.encode())
-    h.update(BENCH_HARNESS.read_bytes())
+    h.update(BENCH_HARNESS.read_bytes() + HARNESS_IO.read_bytes())
     from qsim._toolchain import verilator_version
 
     h.update(verilator_version().encode())

@@ -44,6 +44,8 @@ __all__ = ["NativeBuild", "NativeRun", "ShardedRun", "build_harness", "build_nat
            "check_native", "run_native", "run_sharded", "run_stitched"]
 
 HARNESS = Path(__file__).resolve().parent / "native" / "harness.cpp"
+#: Word packing and file I/O shared by both C++ harnesses; part of every native build's key.
+HARNESS_IO = HARNESS.with_name("harness_io.hpp")
 # -fno-table: Verilator's table optimisation (logic with few inputs -> lookup tables) spent
 # 124 of 165 s converting stitched CNV-w1a1, on the cores' weight/threshold selects.
 _VERILATOR_ARGS = ("-O3", "-fno-table", "--x-assign", "unique", "--x-initial", "unique",
@@ -134,7 +136,7 @@ def _digest(st: Stitched, assertions: bool, optimize: bool) -> str:
              f"{_makeflags(optimize)} assert {assertions}\n".encode())
     h.update(sv.source_digest(st).encode())
     h.update(render_links_header(st).encode())
-    h.update(HARNESS.read_bytes())
+    h.update(HARNESS.read_bytes() + HARNESS_IO.read_bytes())
     return h.hexdigest()[:20]
 
 
@@ -161,7 +163,10 @@ def build_harness(digest: str, top: str, write_sources: Callable[[Path], list[Pa
                   jobs: int = 2) -> NativeBuild:
     """Verilate ``top`` (sources written by ``write_sources(src_dir)``, which also writes any
     generated header the C++ ``harness`` includes) into ``<cache>/native/<digest>/obj/harness``,
-    or reuse that build. SimulationError with the log on failure."""
+    or reuse that build. SimulationError with the log on failure.
+
+    :data:`HARNESS_IO` is copied into the source folder (on the include path) with them;
+    ``digest`` must cover it, the harness and every source."""
     final = (Path(cache) / "native" / digest).resolve()
     exe = final / "obj" / "harness"
     if (final / "BUILD_OK").is_file():
@@ -175,6 +180,7 @@ def build_harness(digest: str, top: str, write_sources: Callable[[Path], list[Pa
     tmp = Path(tempfile.mkdtemp(prefix=f"{final.name}.tmp-", dir=final.parent))
     t0 = time.monotonic()
     srcs = write_sources(tmp / "src")  # .mem files too: read at run time from final/src
+    shutil.copyfile(HARNESS_IO, tmp / "src" / HARNESS_IO.name)
     cmd = [str(verilator_bin()), "--cc", "--exe", "--build", *_VERILATOR_ARGS,
            f"-D{MEM_DIR_MACRO}={mem_dir_define(final / 'src')}",
            *(["--assert"] if assertions else []), "-j", str(jobs), "--top-module", top,

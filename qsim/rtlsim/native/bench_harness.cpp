@@ -23,64 +23,20 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <type_traits>
 #include <vector>
 
+#include "harness_io.hpp"
 #include "verilated.h"
 
-namespace {
-
-template <typename T>
-typename std::enable_if<std::is_integral<T>::value>::type set_word(T& sig, const uint32_t* w,
-                                                                   int n32) {
-  uint64_t v = w[0];
-  if (n32 > 1) v |= static_cast<uint64_t>(w[1]) << 32;
-  sig = static_cast<T>(v);
-}
-
-template <std::size_t N>
-void set_word(VlWide<N>& sig, const uint32_t* w, int n32) {
-  for (std::size_t i = 0; i < N; ++i) sig[i] = static_cast<int>(i) < n32 ? w[i] : 0u;
-}
-
-template <typename T>
-typename std::enable_if<std::is_integral<T>::value>::type get_word(const T& sig, uint32_t* w,
-                                                                   int n32) {
-  const uint64_t v = static_cast<uint64_t>(sig);
-  w[0] = static_cast<uint32_t>(v);
-  if (n32 > 1) w[1] = static_cast<uint32_t>(v >> 32);
-}
-
-template <std::size_t N>
-void get_word(const VlWide<N>& sig, uint32_t* w, int n32) {
-  for (int i = 0; i < n32; ++i) w[i] = static_cast<std::size_t>(i) < N ? sig[i] : 0u;
-}
-
-}  // namespace
+// The generated ports header calls set_word / get_word unqualified.
+using qsim_native::get_word;
+using qsim_native::read_file;
+using qsim_native::set_word;
+using qsim_native::write_file;
 
 #include "qsim_bench_ports.h"
 
 namespace {
-
-template <typename T>
-bool read_file(const std::string& path, std::vector<T>& out, std::size_t count) {
-  out.resize(count);
-  if (count == 0) return true;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  const std::size_t got = std::fread(out.data(), sizeof(T), count, f);
-  std::fclose(f);
-  return got == count;
-}
-
-template <typename T>
-bool write_file(const std::string& path, const std::vector<T>& data) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return false;
-  const bool ok = data.empty() || std::fwrite(data.data(), sizeof(T), data.size(), f) ==
-                                      data.size();
-  return std::fclose(f) == 0 && ok;
-}
 
 struct InPort {
   int w32 = 1;
@@ -173,19 +129,9 @@ int main(int argc, char** argv) {
   VerilatedContext ctx;
   ctx.randReset(2);
   QSIM_TOP top(&ctx, "top");
-  top.ap_clk = 0;
-  top.ap_rst_n = 0;
   for (int p = 0; p < QSIM_NIN; ++p) qsim_set_in_valid(&top, p, false);
   for (int q = 0; q < QSIM_NOUT; ++q) qsim_set_out_ready(&top, q, false);
-  for (int e = 0; e < 3; ++e) {
-    top.ap_clk = 0;
-    top.eval();
-    top.ap_clk = 1;
-    top.eval();
-  }
-  top.ap_clk = 0;
-  top.ap_rst_n = 1;
-  top.eval();
+  qsim_native::reset(top);
 
   auto done = [&](const Instance& inst) {
     for (int p : inst.ins)
@@ -269,10 +215,7 @@ int main(int argc, char** argv) {
     bool all_done = true;
     for (const Instance& inst : insts) all_done = all_done && done(inst);
     if (!stuck.empty() || all_done) break;
-    top.ap_clk = 1;
-    top.eval();
-    top.ap_clk = 0;
-    top.eval();
+    qsim_native::clock_edge(top);
     ++t;
   }
   top.final();

@@ -26,72 +26,19 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <vector>
 
-#include "verilated.h"
+#include "harness_io.hpp"
 #include "qsim_links.h"
+#include "verilated.h"
+
+using qsim_native::get_word;
+using qsim_native::read_all;
+using qsim_native::read_file;
+using qsim_native::set_word;
+using qsim_native::write_file;
 
 namespace {
-
-template <typename T>
-typename std::enable_if<std::is_integral<T>::value>::type set_word(T& sig, const uint32_t* w,
-                                                                   int n32) {
-  uint64_t v = w[0];
-  if (n32 > 1) v |= static_cast<uint64_t>(w[1]) << 32;
-  sig = static_cast<T>(v);
-}
-
-template <std::size_t N>
-void set_word(VlWide<N>& sig, const uint32_t* w, int n32) {
-  for (std::size_t i = 0; i < N; ++i) sig[i] = static_cast<int>(i) < n32 ? w[i] : 0u;
-}
-
-template <typename T>
-typename std::enable_if<std::is_integral<T>::value>::type get_word(const T& sig, uint32_t* w,
-                                                                   int n32) {
-  const uint64_t v = static_cast<uint64_t>(sig);
-  w[0] = static_cast<uint32_t>(v);
-  if (n32 > 1) w[1] = static_cast<uint32_t>(v >> 32);
-}
-
-template <std::size_t N>
-void get_word(const VlWide<N>& sig, uint32_t* w, int n32) {
-  for (int i = 0; i < n32; ++i) w[i] = static_cast<std::size_t>(i) < N ? sig[i] : 0u;
-}
-
-template <typename T>
-bool read_file(const char* path, std::vector<T>& out, std::size_t count) {
-  FILE* f = std::fopen(path, "rb");
-  if (!f) return false;
-  out.resize(count);
-  const std::size_t got = count ? std::fread(out.data(), sizeof(T), count, f) : 0;
-  std::fclose(f);
-  return got == count;
-}
-
-template <typename T>
-std::vector<T> read_all(const char* path) {
-  std::vector<T> out;
-  FILE* f = std::fopen(path, "rb");
-  if (!f) return out;
-  std::fseek(f, 0, SEEK_END);
-  const long bytes = std::ftell(f);
-  std::fseek(f, 0, SEEK_SET);
-  out.resize(static_cast<std::size_t>(bytes) / sizeof(T));
-  if (!out.empty() && std::fread(out.data(), sizeof(T), out.size(), f) != out.size()) out.clear();
-  std::fclose(f);
-  return out;
-}
-
-template <typename T>
-bool write_file(const std::string& path, const std::vector<T>& data) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return false;
-  const bool ok = data.empty() || std::fwrite(data.data(), sizeof(T), data.size(), f) ==
-                                      data.size();
-  return std::fclose(f) == 0 && ok;
-}
 
 // The liveness report: every link's handshake state and word count, FIFO occupancies.
 // in_valid / out_ready: what the harness drives on link 0's valid and the last link's ready
@@ -164,19 +111,9 @@ int main(int argc, char** argv) {
   std::vector<const CData*> lv(QSIM_NLINKS), lr(QSIM_NLINKS);
   qsim_links(&top, lv.data(), lr.data());
 
-  top.ap_clk = 0;
-  top.ap_rst_n = 0;
   top.s_axis_tvalid = 0;
   top.m_axis_tready = 0;
-  for (int e = 0; e < 3; ++e) {
-    top.ap_clk = 0;
-    top.eval();
-    top.ap_clk = 1;
-    top.eval();
-  }
-  top.ap_clk = 0;
-  top.ap_rst_n = 1;
-  top.eval();
+  qsim_native::reset(top);
 
   std::vector<int64_t> accept, transfer;
   accept.reserve(n_in);
@@ -224,10 +161,7 @@ int main(int argc, char** argv) {
       status = 3;
       break;
     }
-    top.ap_clk = 1;
-    top.eval();
-    top.ap_clk = 0;
-    top.eval();
+    qsim_native::clock_edge(top);
     ++t;
     if (t >= max_cycles && transfer.size() < n_out) {
       std::fprintf(stderr, "qsim harness: cycle limit %llu reached with %zu of %zu output "
