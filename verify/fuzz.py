@@ -104,12 +104,14 @@ def _prepare_log(path: Path, seed: int, resume: bool, target: str = "block") -> 
 
 
 def save_failure(out: Path, cfg: Any, x: np.ndarray, ready: Optional[np.ndarray],
-                 mismatches: Sequence[Any], levels: Sequence[str]) -> str:
-    """Write a self-contained repro directory; returns its id."""
+                 mismatches: Sequence[Any], levels: Sequence[str],
+                 dest: Optional[Path] = None) -> str:
+    """Write a self-contained repro directory (``out/failures/<id>``, or ``dest``); returns
+    its id."""
     data = json.dumps({"block": _block_kind(cfg), "config": cfg.to_dict()}, sort_keys=True)
     digest = hashlib.sha256(data.encode() + x.tobytes()).hexdigest()[:12]
     fid = f"{_block_kind(cfg).lower()}-{digest}"
-    d = out / "failures" / fid
+    d = dest or out / "failures" / fid
     d.mkdir(parents=True, exist_ok=True)
     write_json_atomic(d / "config.json", json.loads(data))
     np.save(d / "inputs.npy", x)
