@@ -1,6 +1,11 @@
 """``qsim fuzz``: a hypothesis campaign over block configs, shrinking every failure to a
 minimal repro that is saved as soon as it is found.
 
+The engine is generic over a :class:`Target` (what is drawn, how it is checked, saved and
+logged): :data:`BLOCK_TARGET` (one block config per example, the default) and
+``qsim.verify.fuzz_stitched.STITCHED_TARGET`` (``--target stitched``: stitched chains and
+fork/join graphs) share the deadline, resume, shrinking and saving below.
+
 Layout of the results directory::
 
     campaign.jsonl        one line per example tried (and one per finished round), appended
