@@ -144,3 +144,23 @@ def test_check_stitched_draws_within_the_input_range(fifoflip: None) -> None:
         assert check_stitched(design, 50, seed, 0.0, ["model", "fifoflip"]) == "pass"
     seen = np.concatenate(SEEN)
     assert seen.size == 20 * 50 * 4 and -2 not in seen and set(np.unique(seen)) == {-1, 0, 1}
+
+
+def test_cli_runs_the_stitched_target(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    out = tmp_path / "st"
+    assert main(["fuzz", "--target", "stitched", "--levels", "model", "--max-rounds", "1",
+                 "--results", str(out)]) == 0
+    assert "fuzz (stitched): 5 configs tried in 1 rounds" in capsys.readouterr().err
+    recs = [json.loads(ln) for ln in (out / "campaign.jsonl").read_text().splitlines()]
+    assert {r["block"] for r in recs if r["event"] == "example"} <= {"fuzz_chain",
+                                                                     "fuzz_fork_join"}
+
+
+def test_cli_refuses_batch_with_stitched_and_a_broken_stitched_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fuzz", "--target", "stitched", "--batch", "2"]) == 2
+    assert "--batch fuzzes block configs" in capsys.readouterr().err
+    (tmp_path / "design.json").write_text('{"layers": []}')
+    assert main(["fuzz", "--replay", str(tmp_path), "--levels", "model"]) == 2
+    assert "not a stitched failure folder: KeyError" in capsys.readouterr().err
