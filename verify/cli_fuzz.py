@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
                        description="Generate block configs (shapes, datatypes, PE/SIMD, "
                                    "stride/dilation, thresholds, ready patterns), run them "
                                    "through the levels and save each failure as a minimal "
-                                   "repro under RESULTS/failures/.")
+                                   "repro under RESULTS/failures/. --target stitched "
+                                   "fuzzes stitched chains and fork/join graphs instead.")
     p.add_argument("--minutes", type=_minutes, default=5.0, help="time budget (default 5)")
     p.add_argument("--seed", type=nonneg_int, default=0, help="campaign seed (default 0)")
     p.add_argument("--target", choices=("block", "stitched"), default="block",
