@@ -95,11 +95,11 @@ def _glue_configs(design: Any) -> list[Any]:
     from ._stitched_level import _rtl_prefix
 
     rtl, _ = _rtl_prefix(design)
-    found: dict[Any, Any] = {}
+    found: dict[str, Any] = {}
     for node in stitch(rtl).nodes:
         if type(node.cfg).__name__ in _GLUE:
             cfg = dataclasses.replace(node.cfg, name="")
-            found.setdefault(cfg, cfg)
+            found.setdefault(_describe(cfg), cfg)  # by value: the configs compare by id
     return list(found.values())
 
 

@@ -195,7 +195,12 @@ def test_stitched_fifo_and_dwc_get_coverage_rows(tmp_path: Path) -> None:
     import time
 
     from qsim.frontend import Design
-    from qsim.verify._signoff_stitched import GLUE_CHECK, coverage_items, glue_item
+    from qsim.verify._signoff_stitched import (
+        GLUE_CHECK,
+        _glue_configs,
+        coverage_items,
+        glue_item,
+    )
 
     # PE 4 -> PE 1: a 4:1 width converter on the link, and a FIFO of depth 3 before it
     design = Design(layers=(_thr(4, "Thr_0"), _thr(1, "Thr_1")), input_shape=(2, 4),
@@ -206,6 +211,10 @@ def test_stitched_fifo_and_dwc_get_coverage_rows(tmp_path: Path) -> None:
     assert item["pass"] is True, item["detail"]
     assert "Fifo(depth=3, width=8)" in item["detail"] and "DataWidthConverter(" in item["detail"]
     assert modules == ["qsim_dwc", "qsim_fifo"]
+    # each distinct FIFO once: a second link with the same depth and width adds no instance
+    twice = Design(layers=(_thr(4, "Thr_0"), _thr(4, "Thr_1"), _thr(4, "Thr_2")),
+                   input_shape=(2, 4), idt="UINT2", name="twice").with_fifo_depths([3, 3])
+    assert [type(c).__name__ for c in _glue_configs(twice)] == ["Fifo"]
     # the default thresholds (line 95%, toggle 90%) and the project's recorded waivers
     checks, files = coverage_items(design, tmp_path, since, DEFAULT_MIN_LINE,
                                    DEFAULT_MIN_TOGGLE, load_waivers(str(DEFAULT_WAIVERS)),
