@@ -1,5 +1,13 @@
-"""Sign-off items beyond the per-layer levels: the stitched design under backpressure, and the
-coverage the per-layer rtlsim run collected (see :mod:`qsim.verify.coverage`)."""
+"""Sign-off items beyond the per-layer levels: the stitched design under backpressure, its FIFOs
+and width converters in a coverage bench, and the coverage the rtlsim runs collected (see
+:mod:`qsim.verify.coverage`).
+
+The stitched run itself is native Verilator (no coverage build): the FIFOs and data-width
+converters of the stitched plan (each distinct depth/width of the build once) are simulated in
+one cocotb bench with coverage on, under every valid/ready pattern of the block benches plus
+a stall burst longer than the deepest FIFO (so every FIFO fills), against their models
+(words, cycles, protocol). Their ``qsim_fifo`` / ``qsim_dwc`` rows then join the per-core
+coverage, thresholds and waivers as any core's."""
 
 from __future__ import annotations
 
@@ -7,15 +15,19 @@ import contextlib
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
-__all__ = ["STITCHED_CHECK", "coverage_on", "coverage_items", "stitched_item"]
+__all__ = ["GLUE_CHECK", "STITCHED_CHECK", "coverage_on", "coverage_items", "glue_item",
+           "stitched_item"]
 
 STITCHED_CHECK = ("rtlsim-stitched agrees with the model, cycle-exact under backpressure, "
                   "with the FIFO depths of the build")
 COVERAGE_CHECK = "coverage collected for every core"
+GLUE_CHECK = ("the stitched design's FIFOs and width converters agree with their models under "
+              "every valid/ready pattern (coverage bench)")
+_GLUE = ("Fifo", "DataWidthConverter")
 #: The downstream pattern of the stitched run: random stalls, p = 0.3.
 STALL = 0.3
 
@@ -74,11 +86,64 @@ def stitched_item(design: Any, x: np.ndarray, model: str, seed: int, out: Path, 
     return item, [rep / "report.json", rep / "report.html"]
 
 
+def _glue_configs(design: Any) -> list[Any]:
+    """The distinct FIFO and width-converter configs of the stitched plan (names dropped)."""
+    import dataclasses
+
+    from qsim.pipeline.plan import stitch
+
+    from ._stitched_level import _rtl_prefix
+
+    rtl, _ = _rtl_prefix(design)
+    found: dict[str, Any] = {}
+    for node in stitch(rtl).nodes:
+        if type(node.cfg).__name__ in _GLUE:
+            cfg = dataclasses.replace(node.cfg, name="")
+            found.setdefault(_describe(cfg), cfg)  # by value: the configs compare by id
+    return list(found.values())
+
+
+def _describe(cfg: Any) -> str:
+    import dataclasses
+
+    fields = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(cfg).items() if k != "name")
+    return f"{type(cfg).__name__}({fields})"
+
+
+def glue_item(design: Any, seed: int) -> tuple[Optional[dict[str, Any]], list[str]]:
+    """Simulate the stitched plan's FIFOs and width converters with coverage on (see the
+    module docstring): the checklist item (None when the plan has neither) and the SV
+    modules whose coverage rows they add."""
+    from qsim.errors import QsimError
+    from qsim.rtlsim.check import verify_rtl
+    from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
+    from qsim.rtlsim.svgen import core_spec
+
+    cfgs = _glue_configs(design)
+    if not cfgs:
+        return None, []
+    deepest = max([int(getattr(c, "depth", 0)) for c in cfgs] + [1])
+    fill = Pattern(f"fill{deepest + 4}", p_stall=0.2, burst=deepest + 4)
+    detail = ", ".join(_describe(c) for c in cfgs)
+    try:
+        with coverage_on():
+            rep = verify_rtl(cfgs, frames=4 * deepest + 32, patterns=(*DEFAULT_PATTERNS, fill),
+                             seed=seed)
+        ok, detail = True, f"{detail}; {rep.cycles} cycles over {len(DEFAULT_PATTERNS) + 1} " \
+                           f"patterns"
+    except QsimError as exc:
+        ok, detail = False, f"{detail}: {exc}"
+    modules = sorted({core_spec(c).module for c in cfgs})
+    return {"name": GLUE_CHECK, "pass": ok, "detail": detail}, modules
+
+
 def coverage_items(design: Any, out: Path, since: float, min_line: float, min_toggle: float,
-                   waivers: list[Any]) -> tuple[list[dict[str, Any]], list[Path]]:
+                   waivers: list[Any], extra_modules: Sequence[str] = ()
+                   ) -> tuple[list[dict[str, Any]], list[Path]]:
     """Merge the coverage the rtlsim run wrote since ``since`` for the Design's cores; write
     ``out/coverage/`` (coverage.json, coverage.info as LCOV, coverage.html) and return the
-    checklist items (one per core, plus "collected") and the files."""
+    checklist items (one per core, plus "collected") and the files. ``extra_modules``: SV
+    modules simulated besides the layers' cores (the stitched FIFOs and width converters)."""
     from qsim.rtlsim.build import DEFAULT_CACHE
     from qsim.rtlsim.svgen import RTL_DIR, core_spec, rtl_sources
 
@@ -89,6 +154,7 @@ def coverage_items(design: Any, out: Path, since: float, min_line: float, min_to
     dats = collect_runs(DEFAULT_CACHE, since, cov / "raw")
     specs = [core_spec(la.block) for la in design.layers if hasattr(la.block, "stall_free")]
     modules = [p.stem for p in rtl_sources(*specs)] if specs else []
+    modules += [m for m in extra_modules if m not in modules]
     merged = merge_coverage(dats, modules)
     checks = coverage_checks(merged, min_line, min_toggle, waivers, RTL_DIR)
     missing = [m for m, rec in merged.items() if not rec["line"][1] + rec["toggle"][1]]

@@ -179,15 +179,17 @@ def _print_checklist(console: Any, checks: list[dict[str, Any]], passed: bool, o
 def _stitched_and_coverage(args: argparse.Namespace, design: Any, x: Any, out: Path,
                            since: float, waivers: list[Any], console: Any
                            ) -> tuple[list[dict[str, Any]], list[Path]]:
-    """The checklist items after the per-layer levels: the stitched run under backpressure
-    and the coverage per core (files: their reports)."""
-    from ._signoff_stitched import coverage_items, stitched_item
+    """The checklist items after the per-layer levels: the stitched run under backpressure,
+    its FIFOs and width converters in a coverage bench, and the coverage per core (the
+    FIFO and width-converter modules included; files: their reports)."""
+    from ._signoff_stitched import coverage_items, glue_item, stitched_item
 
     stitched, st_files = stitched_item(design, x, args.model, args.seed, out, console)
+    glue, glue_modules = glue_item(design, args.seed)
     cov_checks, cov_files = coverage_items(
         design, out, since, getattr(args, "min_line", DEFAULT_MIN_LINE),
-        getattr(args, "min_toggle", DEFAULT_MIN_TOGGLE), waivers)
-    return [stitched, *cov_checks], st_files + cov_files
+        getattr(args, "min_toggle", DEFAULT_MIN_TOGGLE), waivers, glue_modules)
+    return [stitched, *([glue] if glue else []), *cov_checks], st_files + cov_files
 
 
 def _summary_checks(result: Any) -> list[dict[str, Any]]:

@@ -10,9 +10,13 @@ runs two valid/ready patterns per batch (none, and one of random idle/stall 0.3 
 stall bursts) and compares words, cycles and protocol.
 
 A failing config is isolated from its batch (the messages name the instance) and saved
-as a repro (``failures/<id>/``, as :func:`~qsim.verify.fuzz.save_failure`); it is not shrunk
-(``qsim fuzz --replay`` on it, or the per-example campaign, shrinks). ``campaign.jsonl`` gets
-one ``batch`` record per batch with its distinct config keys and the seconds per level.
+as a repro (``failures/<id>/``, as :func:`~qsim.verify.fuzz.save_failure`), then shrunk
+(:mod:`qsim.verify._shrink`: fewer frames, smaller folding, shapes and datatypes, each
+candidate re-checked alone through the level that failed, within :data:`SHRINK_CHECKS` checks
+and :data:`SHRINK_SECONDS`); the smallest failing config is saved beside the original as
+``failures/<id>/shrunk/`` (replay: ``qsim fuzz --replay failures/<id>/shrunk --levels
+model,cppsim,rtlsim``). ``campaign.jsonl`` gets one ``batch`` record per batch with its
+distinct config keys and the seconds per level, and one ``shrunk`` record per failure.
 
 P4 counts distinct ``(block, shapes, folding, datatypes)`` keys (the config without its
 weights, thresholds and name) that passed all three levels.
@@ -36,6 +40,7 @@ from hypothesis import strategies as st
 from qsim.errors import QsimError
 from qsim.models._block import Block
 
+from ._shrink import shrink
 from .compare import Mismatch
 from .corners import corner_inputs, has_corners
 from .fuzz import _append, save_failure
@@ -45,6 +50,9 @@ from .strategies import any_block, glue_configs, rand_values, wide_mvtu_configs
 __all__ = ["BatchSummary", "config_key", "run_batch_campaign"]
 
 _INSTANCE = re.compile(r"\(instance i(\d+)")
+LEVELS = ("model", "cppsim", "rtlsim")
+#: The shrink budget per failing config: re-checks (each a one-config build and run) and time.
+SHRINK_CHECKS, SHRINK_SECONDS = 24, 300.0
 
 
 @dataclass
@@ -161,16 +169,55 @@ def _rtlsim(cfgs: Sequence[Any], xs: dict[int, np.ndarray], seed: int) -> dict[i
     return bad
 
 
-def _save_glue(out: Path, cfg: Any, mm: Mismatch) -> str:
+def _save_glue(out: Path, cfg: Any, mm: Mismatch, dest: Optional[Path] = None) -> str:
     """A FIFO / data-width converter failure: its config and the mismatch (rtlsim drew its
     words from the bench seed; the config alone reproduces it with verify_rtl)."""
     key = config_key(cfg)
     fid = f"{type(cfg).__name__.lower()}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
-    d = out / "failures" / fid
+    d = dest or out / "failures" / fid
     d.mkdir(parents=True, exist_ok=True)
     write_json_atomic(d / "config.json", json.loads(key))
     write_json_atomic(d / "mismatch.json", [mm.to_dict()])
     return fid
+
+
+def _save(out: Path, cfg: Any, x: np.ndarray, why: str, dest: Optional[Path] = None) -> str:
+    mm = Mismatch("block", why.split(":")[0], "model", why)
+    if isinstance(cfg, Block):
+        return save_failure(out, cfg, x, None, [mm], LEVELS, dest)
+    return _save_glue(out, cfg, mm, dest)
+
+
+def _recheck(level: str, seed: int) -> Callable[[Any, np.ndarray], Optional[str]]:
+    """check(config, inputs) for the shrinker: the problem ``level`` (cppsim or rtlsim)
+    still finds on that one config, or None (a crash is a different failure: None)."""
+    def check(cfg: Any, x: np.ndarray) -> Optional[str]:
+        try:
+            if level == "cppsim":
+                bad = _cppsim([(0, cfg, x)])
+            else:
+                bad = _rtlsim([cfg], {0: x} if isinstance(cfg, Block) else {}, seed)
+        except QsimError:
+            return None
+        return bad.get(0)
+    return check
+
+
+def _shrink_and_save(out: Path, log: Path, fid: str, cfg: Any, x: np.ndarray, why: str,
+                     seed: int) -> None:
+    """Shrink a failing config (re-checked by the level that failed) and save the smallest
+    failing one beside the original, as ``failures/<id>/shrunk/``."""
+    level = why.split(":")[0]
+    if level not in ("cppsim", "rtlsim"):
+        return
+    s = shrink(cfg, x, why, _recheck(level, seed), SHRINK_CHECKS, SHRINK_SECONDS)
+    rec: dict[str, Any] = {"event": "shrunk", "id": fid, "steps": s.steps, "checks": s.checks,
+                           "seconds": s.seconds}
+    if s.steps:
+        dest = out / "failures" / fid / "shrunk"
+        rec["shrunk_id"] = _save(out, s.cfg, s.x, s.why, dest)
+        rec["key"] = config_key(s.cfg)
+    _append(log, rec)
 
 
 def _run_batch(out: Path, log: Path, seed: int, b: int, size: int,
@@ -186,18 +233,18 @@ def _run_batch(out: Path, log: Path, seed: int, b: int, size: int,
     t2 = time.monotonic()
     for k, why in sorted(bad.items()):
         x = xs.get(k, np.zeros((0,), np.int64))
-        mm = Mismatch("block", why.split(":")[0], "model", why)
-        fid = save_failure(out, cfgs[k], x, None, [mm], ["model", "cppsim", "rtlsim"]) \
-            if hasattr(cfgs[k], "to_dict") else _save_glue(out, cfgs[k], mm)
+        fid = _save(out, cfgs[k], x, why)
         summary.failures.append(fid)
         _append(log, {"event": "failure", "seed": seed, "batch": b, "id": fid, "why": why})
+        _shrink_and_save(out, log, fid, cfgs[k], x, why, seed * 100_000 + b)
     keys = [config_key(c) for k, c in enumerate(cfgs) if k not in bad]
     summary.passed_keys.update(keys)
     summary.tried += len(cfgs)
     for name, sec in (("cppsim", t1 - t0), ("rtlsim", t2 - t1)):
         summary.seconds[name] = summary.seconds.get(name, 0.0) + sec
     rec = {"event": "batch", "seed": seed, "batch": b, "configs": len(cfgs),
-           "passed": len(keys), "failed": sorted(bad), "cppsim_s": round(t1 - t0, 1),
+           "passed": len(keys), "passed_keys": keys, "failed": sorted(bad),
+           "cppsim_s": round(t1 - t0, 1),
            "rtlsim_s": round(t2 - t1, 1), "distinct_so_far": len(summary.passed_keys)}
     _append(log, rec)
     return rec

@@ -13,12 +13,23 @@ width converters appear between layers whose word widths differ, and a random FI
 (``rtlsim-stitched`` level) must give the Design's outputs bit for bit and every output and
 input word on the model's cycle (a difference names the first link that leaves the model);
 when the model deadlocks (a shortcut FIFO too shallow for the long branch), the native harness
-must stop on its liveness watchdog instead of finishing.
+must stop on its liveness watchdog instead of finishing. Inputs are drawn within the Design's
+:attr:`~qsim.frontend.design.Design.input_bounds` (some drawn Designs have a narrow input range).
+
+:data:`STITCHED_TARGET` makes these the ``qsim fuzz --target stitched`` campaign (same deadline,
+resume, shrinking and progress as the block campaign of :mod:`qsim.verify.fuzz`); a failure is
+saved as ``failures/<id>/`` with ``design.json`` (every layer's config, the FIFO depths),
+``example.json`` (samples, data seed, stall probability, levels) and ``mismatch.json``, and
+``qsim fuzz --replay`` re-runs it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import dataclasses
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Optional, Sequence
 
 import numpy as np
 from hypothesis import strategies as st
@@ -33,10 +44,18 @@ from qsim.models import (
     SlidingWindow,
     Thresholding,
 )
+from qsim.models._dtypes import name
 
+from .compare import Mismatch
+from .fuzz import Target
+from .report import write_json_atomic
 from .strategies import divisors, rand_thresholds
 
-__all__ = ["check_stitched", "stitched_designs"]
+__all__ = ["STITCHED_LEVELS", "STITCHED_TARGET", "check_stitched", "design_from_dict",
+           "design_inputs", "design_to_dict", "replay_stitched", "stitched_designs"]
+
+#: The levels a stitched example runs through.
+STITCHED_LEVELS = ("model", "rtlsim-stitched")
 
 _T = "UINT2"
 
@@ -118,12 +137,28 @@ def stitched_designs(draw: Any) -> Any:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     design = draw(_fork_join(rng) if draw(st.booleans()) else _chain(rng))
     depths = [draw(st.integers(0, 6)) for _ in design.links]
-    return design.with_fifo_depths(depths)
+    narrow = draw(st.sampled_from([None, (0, 2)]))  # a narrow-range UINT2 input quantizer
+    return dataclasses.replace(design.with_fifo_depths(depths), input_range=narrow)
 
 
-def check_stitched(design: Any, samples: int, seed: int, p_stall: float) -> str:
+def design_inputs(rng: np.random.Generator, design: Any, samples: int) -> np.ndarray:
+    """(samples, *input_shape) uniform random inputs the Design's source model can take:
+    within ``design.input_bounds`` (a narrow-range input quantizer excludes idt's minimum),
+    BIPOLAR as {-1, +1}."""
+    shape = (samples, *design.input_shape)
+    if name(design.idt) == "BIPOLAR":
+        return rng.integers(0, 2, shape) * 2 - 1
+    lo, hi = design.input_bounds if hasattr(design, "input_bounds") else (
+        int(design.idt.min()), int(design.idt.max()))
+    return rng.integers(int(lo), int(hi) + 1, shape)
+
+
+def check_stitched(design: Any, samples: int, seed: int, p_stall: float,
+                   levels: Sequence[str] = STITCHED_LEVELS) -> str:
     """Run the property on ``design``; returns "pass" or "deadlock" (both checked), raises
-    MismatchError when native rtlsim and the model disagree."""
+    MismatchError when native rtlsim and the model disagree (naming the first link, its
+    word and cycle when the cycles differ). ``levels``: the default, or a test double in
+    place of ``rtlsim-stitched`` (a model deadlock is then not cross-checked)."""
     import qsim.verify  # noqa: F401  (registers the built-in levels)
     from qsim.pipeline.engine import DeadlockError
     from qsim.pipeline.plan import stitch
@@ -134,12 +169,13 @@ def check_stitched(design: Any, samples: int, seed: int, p_stall: float) -> str:
     from .runner import run_levels
 
     rng = np.random.default_rng(seed)
-    dt = design.idt
-    x = rng.integers(int(dt.min()), int(dt.max()) + 1, (samples, *design.input_shape))
+    x = design_inputs(rng, design, samples)
     ready: Optional[np.ndarray] = rng.random(20_000) >= p_stall if p_stall else None
     try:
         stitch(design).simulate(samples, None, ready)
     except DeadlockError as exc:
+        if "rtlsim-stitched" not in levels:
+            return "deadlock"
         try:
             run_native(design, x, ready=ready, watchdog=2000)
         except SimulationError as sim:
@@ -147,8 +183,95 @@ def check_stitched(design: Any, samples: int, seed: int, p_stall: float) -> str:
                 return "deadlock"
         raise MismatchError(f"{design.name}: the pipeline model deadlocks ({exc}) but native "
                             f"rtlsim finished without its watchdog firing") from None
-    res = run_levels(design, x, ["model", "rtlsim-stitched"], Context(ready=ready))
+    res = run_levels(design, x, list(levels), Context(ready=ready))
     if res.mismatches:
+        links = [n for lr in res.levels.values() for n in lr.notes
+                 if n.startswith("first link to differ")]
         raise MismatchError(f"{design.name} (depths {design.fifo_depths!r}): "
-                            + "; ".join(m.describe() for m in res.mismatches))
+                            + "; ".join([m.describe() for m in res.mismatches] + links[:1]))
     return "pass"
+
+
+def design_to_dict(design: Any) -> dict[str, Any]:
+    """A JSON-able Design of layers with block configs (the fields the stitched fuzz
+    targets set; scales and source layouts are not kept)."""
+    return {"name": design.name, "idt": name(design.idt),
+            "input_shape": list(design.input_shape),
+            "fifo_depths": None if design.fifo_depths is None else list(design.fifo_depths),
+            "input_range": None if design.input_range is None else list(design.input_range),
+            "layers": [{"name": la.name, "block": type(la.block).__name__,
+                        "config": la.block.to_dict(), "in_shape": list(la.in_shape),
+                        "inputs": list(la.inputs)} for la in design.layers]}
+
+
+def design_from_dict(data: dict[str, Any]) -> Any:
+    """Inverse of :func:`design_to_dict`."""
+    from qsim import models
+    from qsim.frontend import Design, Layer
+
+    layers = tuple(Layer(name=la["name"], block=getattr(models, la["block"]).from_dict(
+        la["config"]), in_shape=tuple(la["in_shape"]), inputs=tuple(la["inputs"]))
+        for la in data["layers"])
+    rng = data.get("input_range")
+    depths = data.get("fifo_depths")
+    return Design(layers=layers, input_shape=tuple(data["input_shape"]), idt=data["idt"],
+                  name=data["name"], fifo_depths=None if depths is None else tuple(depths),
+                  input_range=None if rng is None else (int(rng[0]), int(rng[1])))
+
+
+def _save(out: Path, ex: dict[str, Any], mm: Sequence[Any], levels: Sequence[str]) -> str:
+    """``failures/<design name>-<digest>/``: design.json, example.json, mismatch.json and
+    repro.sh; returns the id."""
+    design = design_to_dict(ex["design"])
+    example = {"samples": ex["samples"], "seed": ex["seed"], "p_stall": ex["p_stall"],
+               "levels": list(levels)}
+    digest = hashlib.sha256(json.dumps([design, example], sort_keys=True).encode())
+    fid = f"{ex['design'].name}-{digest.hexdigest()[:12]}"
+    d = out / "failures" / fid
+    d.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(d / "design.json", design)
+    write_json_atomic(d / "example.json", example)
+    write_json_atomic(d / "mismatch.json", [m.to_dict() for m in mm])
+    (d / "repro.sh").write_text(f"#!/bin/sh\n# replays this stitched failure through "
+                                f"{','.join(levels)}\nqsim fuzz --replay {d} --levels "
+                                f"{','.join(levels)}\n")
+    return fid
+
+
+def replay_stitched(d: Path, levels: Sequence[str]) -> str:
+    """Re-run the stitched failure saved in ``d`` through ``levels``: "pass" or
+    "deadlock", or MismatchError as :func:`check_stitched`."""
+    design = design_from_dict(json.loads((d / "design.json").read_text()))
+    ex = json.loads((d / "example.json").read_text())
+    return check_stitched(design, int(ex["samples"]), int(ex["seed"]), float(ex["p_stall"]),
+                          levels)
+
+
+def _run(ex: dict[str, Any], out: Path, seed: int, levels: Sequence[str]
+         ) -> tuple[dict[str, Any], list[Any]]:
+    fields = {"samples": ex["samples"], "data_seed": ex["seed"], "p_stall": ex["p_stall"],
+              "levels": list(levels)}
+    try:
+        outcome = check_stitched(ex["design"], ex["samples"], ex["seed"], ex["p_stall"],
+                                 levels)
+    except MismatchError as exc:
+        last = ex["design"].layers[-1].name
+        return {**fields, "outcome": "mismatch"}, [Mismatch(last, "rtlsim-stitched", "model",
+                                                            str(exc))]
+    return {**fields, "outcome": outcome}, []
+
+
+def _describe(ex: dict[str, Any]) -> dict[str, Any]:
+    d = ex["design"]
+    return {"block": d.name, "config": {
+        "layers": [f"{la.name}:{type(la.block).__name__}" for la in d.layers],
+        "fifo_depths": list(d.fifo_depths or ()), "input_range": d.input_range}}
+
+
+#: ``qsim fuzz --target stitched``: 5 examples per round (a native build each).
+STITCHED_TARGET = Target(
+    name="stitched",
+    strategy=st.fixed_dictionaries({
+        "design": stitched_designs(), "samples": st.integers(1, 2),
+        "seed": st.integers(0, 2**16), "p_stall": st.sampled_from([0.0, 0.3, 0.6])}),
+    prepare=dict, run=_run, save=_save, describe=_describe, examples=5)

@@ -123,9 +123,10 @@ def _zoo_case(net: str, variant: str, samples: int = 2
             export(build_net(net, variant, seed=seed),
                    np.zeros((1, *INPUT_SHAPES[net]), np.float32), path, fmt="qonnx")
             design = load(path, default_folding(net))
-        rng = np.random.default_rng(seed)
-        x = rng.integers(int(design.idt.min()), int(design.idt.max()) + 1,
-                         (samples, *design.input_shape))
+        from .fuzz_stitched import design_inputs
+
+        # within the input range the source model takes (a narrow-range input quantizer)
+        x = design_inputs(np.random.default_rng(seed), design, samples)
         return design, x, {"zoo": net, "variant": variant, "folding": default_folding(net)}
     return build
 

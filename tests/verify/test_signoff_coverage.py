@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from qsim.cli import main
 from qsim.errors import UsageError
 from qsim.verify.coverage import (
+    DEFAULT_MIN_LINE,
+    DEFAULT_MIN_TOGGLE,
+    DEFAULT_WAIVERS,
     Waiver,
     coverage_checks,
     load_waivers,
@@ -152,10 +157,11 @@ def test_signoff_reports_coverage_per_core_and_the_stitched_run(tmp_path: Path) 
     assert checks["coverage collected for every core"]["pass"] is True
     cores = {n[9:] for n in checks if n.startswith("coverage qsim_")}
     assert {"qsim_mvtu", "qsim_threshold", "qsim_ibuf", "qsim_oreg", "qsim_axis_wrap"} <= cores
-    for core in cores:  # qsim_axis_wrap has only continuous assignments: no line points
+    assert "qsim_fifo" in cores  # the stitched design's FIFOs (default depth) are covered
+    for core in cores:  # qsim_axis_wrap, qsim_fifo: only continuous assignments, instances
         c = checks[f"coverage {core}"]
         assert 0 < c["toggle"] <= 100, c
-        assert (c["line"] is None) == (core == "qsim_axis_wrap"), c
+        assert (c["line"] is None) == (core in ("qsim_axis_wrap", "qsim_fifo")), c
         assert c["line"] is None or 0 < c["line"] <= 100, c
     mvtu = checks["coverage qsim_mvtu"]
     assert mvtu["pass"] is True and (mvtu["toggle"] == 100 or "WAIVED" in mvtu["detail"])
@@ -173,3 +179,67 @@ def test_signoff_reports_coverage_per_core_and_the_stitched_run(tmp_path: Path) 
     if short:
         with pytest.raises(SignoffError, match=r"did not pass .*coverage qsim_"):
             require_signoff(str(model), str(fold), out)
+
+
+def _thr(pe: int, name: str) -> Any:
+    from qsim.frontend import Layer
+    from qsim.models import Thresholding
+
+    t = Thresholding(channels=4, pe=pe, idt="UINT2", odt="UINT2", name=name,
+                     thresholds=np.tile(np.array([[0, 1, 2]]), (4, 1)))
+    return Layer(name=name, block=t, in_shape=(2, 4))
+
+
+@pytest.mark.rtlsim
+def test_stitched_fifo_and_dwc_get_coverage_rows(tmp_path: Path) -> None:
+    import time
+
+    from qsim.frontend import Design
+    from qsim.verify._signoff_stitched import (
+        GLUE_CHECK,
+        _glue_configs,
+        coverage_items,
+        glue_item,
+    )
+
+    # PE 4 -> PE 1: a 4:1 width converter on the link, and a FIFO of depth 3 before it
+    design = Design(layers=(_thr(4, "Thr_0"), _thr(1, "Thr_1")), input_shape=(2, 4),
+                    idt="UINT2", name="glue").with_fifo_depths([3])
+    since = time.time() - 1.0
+    item, modules = glue_item(design, seed=0)
+    assert item is not None and item["name"] == GLUE_CHECK
+    assert item["pass"] is True, item["detail"]
+    assert "Fifo(depth=3, width=8)" in item["detail"] and "DataWidthConverter(" in item["detail"]
+    assert modules == ["qsim_dwc", "qsim_fifo"]
+    # each distinct FIFO once: a second link with the same depth and width adds no instance
+    twice = Design(layers=(_thr(4, "Thr_0"), _thr(4, "Thr_1"), _thr(4, "Thr_2")),
+                   input_shape=(2, 4), idt="UINT2", name="twice").with_fifo_depths([3, 3])
+    assert [type(c).__name__ for c in _glue_configs(twice)] == ["Fifo"]
+    # the default thresholds (line 95%, toggle 90%) and the project's recorded waivers
+    checks, files = coverage_items(design, tmp_path, since, DEFAULT_MIN_LINE,
+                                   DEFAULT_MIN_TOGGLE, load_waivers(str(DEFAULT_WAIVERS)),
+                                   modules)
+    rows = {c["name"]: c for c in checks}
+    fifo, dwc = rows["coverage qsim_fifo"], rows["coverage qsim_dwc"]
+    # qsim_fifo is structural (its buffers are qsim_ibuf instances): toggle points only
+    assert fifo["line"] is None and 90.0 <= fifo["toggle"] <= 100.0 and fifo["pass"], fifo
+    # qsim_dwc: the unreachable arm of its UP selects is waived (this one converts down)
+    assert dwc["line"] == 100.0 and 90.0 <= dwc["toggle"] <= 100.0 and dwc["pass"], dwc
+    assert "waived: UP (in_width < out_width) is an elaboration-time" in dwc["detail"]
+    data = json.loads((tmp_path / "coverage" / "coverage.json").read_text())
+    assert data["modules"]["qsim_fifo"]["toggle"][1] > 0 and data["modules"]["qsim_dwc"][
+        "line"][1] > 0
+    lcov = (tmp_path / "coverage" / "coverage.info").read_text()
+    assert "qsim_fifo.sv" in lcov and "qsim_dwc.sv" in lcov
+    # nothing simulated the layers' cores here: their rows exist and fail, as a core without
+    # coverage points must
+    assert rows["coverage qsim_thresholding"]["pass"] is False
+
+
+def test_a_design_without_fifos_or_converters_adds_no_glue_item() -> None:
+    from qsim.frontend import Design
+    from qsim.verify._signoff_stitched import glue_item
+
+    design = Design(layers=(_thr(2, "Thr_0"), _thr(2, "Thr_1")), input_shape=(2, 4),
+                    idt="UINT2", name="plain").with_fifo_depths([0])
+    assert glue_item(design, seed=0) == (None, [])
