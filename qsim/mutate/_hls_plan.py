@@ -25,8 +25,10 @@ HLS_PREFIX = "hls:"
 
 _BLOCKS = "tests/cppsim/test_blocks.py::test_block_matches_model"
 _NEW = "tests/cppsim/test_new_blocks.py::"
-_THR = (_BLOCKS + "[thresholding]",)
-_MAXPOOL = (_BLOCKS + "[maxpool]",)
+_KILLS = "tests/cppsim/test_hls_mutation_kills.py::"  # written for earlier survivors
+# the survivors' tests first: with ``pytest -x`` a mutant they kill stops there
+_THR = (_KILLS + "test_thresholding_kernel_edges", _BLOCKS + "[thresholding]")
+_MAXPOOL = (_KILLS + "test_maxpool_kernel_edges", _BLOCKS + "[maxpool]")
 
 #: Default test selection (pytest arguments) per HLS core.
 HLS_CORE_TESTS: dict[str, tuple[str, ...]] = {
