@@ -7,6 +7,7 @@
 #   make golden   rewrite the golden regression vectors (the only way they change)
 #   make mutate   mutation campaign over the SV cores (hours on 2 cores; not part of `test`);
 #                 arguments: make mutate MUTATE_ARGS="--cores qsim_mvtu --per-core 10"
+#   make mutate-hls the same over the HLS kernel headers (hls/qsim/*.hpp, cppsim tests)
 #   make lint     ruff + mypy
 #   make clean    remove build and simulation outputs (keeps .venv)
 
@@ -24,7 +25,7 @@ NO_DEPS_WHEELS := hls4ml==1.3.0
 
 MUTATE_ARGS ?=
 
-.PHONY: install test demo lint clean golden mutate
+.PHONY: install test demo lint clean golden mutate mutate-hls
 
 install: $(STAMP)
 
@@ -59,6 +60,9 @@ golden: $(STAMP)
 
 mutate: $(STAMP)
 	$(PY) -m qsim.cli mutate --out results/mutate $(MUTATE_ARGS)
+
+mutate-hls: $(STAMP)
+	$(PY) -m qsim.cli mutate --cores hls --out results/mutate-hls $(MUTATE_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""``qsim mutate``: a mutation campaign over the SV cores (see :mod:`qsim.mutate`)."""
+"""``qsim mutate``: a mutation campaign over the SV cores and the HLS kernel headers (see
+:mod:`qsim.mutate`)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def add_parser(sub: Any) -> None:
                                    "mutants they kill and the ones that survive. Resumable: "
                                    "a rerun into the same OUT skips finished mutants.")
     p.add_argument("--cores", default="all",
-                   help="comma-separated core names (qsim_mvtu,...) or 'all' (default)")
+                   help="comma-separated core names (qsim_mvtu,...; HLS headers as "
+                        "hls:mvtu,...), 'all' (every SV core, the default) or 'hls' (every "
+                        "HLS kernel header)")
     p.add_argument("--per-core", type=positive_int, default=30,
                    help="mutants per core (default 30; all of them when a core has fewer)")
     p.add_argument("--jobs", type=positive_int, default=2, help="mutants run at once (2)")
@@ -49,16 +52,29 @@ def add_parser(sub: Any) -> None:
 
 
 def _cores(text: str) -> list[str]:
-    from qsim.mutate import CORE_TESTS
+    from qsim.mutate import CORE_TESTS, HLS_CORE_TESTS
 
     if text == "all":
         return sorted(CORE_TESTS)
+    if text == "hls":
+        return sorted(HLS_CORE_TESTS)
     cores = [c.strip() for c in text.split(",") if c.strip()]
-    bad = [c for c in cores if c not in CORE_TESTS]
+    bad = [c for c in cores if c not in CORE_TESTS and c not in HLS_CORE_TESTS]
     if bad or not cores:
         raise UsageError(f"--cores {text!r}: unknown core(s) {bad!r} (known: "
-                         f"{','.join(sorted(CORE_TESTS))})")
+                         f"{','.join(sorted(CORE_TESTS) + sorted(HLS_CORE_TESTS))})")
     return cores
+
+
+def _plan(cores: list[str], per_core: int, seed: int) -> dict[str, Any]:
+    """The SV cores' mutants from ``qsim/rtl``, the HLS cores' from ``hls/qsim``, in order."""
+    from qsim.mutate import is_hls_core, plan_hls_mutants, plan_mutants
+
+    sv = plan_mutants(REPO / "qsim" / "rtl", [c for c in cores if not is_hls_core(c)],
+                      per_core, seed)
+    hls = plan_hls_mutants(REPO / "hls" / "qsim", [c for c in cores if is_hls_core(c)],
+                           per_core, seed)
+    return {c: (hls[c] if is_hls_core(c) else sv[c]) for c in cores}
 
 
 def _tests(text: str | None) -> tuple[str, ...] | None:
@@ -77,9 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     from qsim.mutate import (
         CORE_TESTS,
+        HLS_CORE_TESTS,
         Campaign,
         load_results,
-        plan_mutants,
         prove_survivors,
         summarize,
         write_summary,
@@ -87,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console(stderr=True, soft_wrap=True)
     cores, override = _cores(args.cores), _tests(args.tests)
-    plan = plan_mutants(REPO / "qsim" / "rtl", cores, args.per_core, args.seed)
+    plan = _plan(cores, args.per_core, args.seed)
     if args.list:
         for core, ms in plan.items():
             for m in ms:
@@ -96,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     out = output_dir(args.out, "--out")
 
     def tests_of(core: str) -> Sequence[str]:
-        return override if override is not None else CORE_TESTS[core]
+        return override if override is not None else {**CORE_TESTS, **HLS_CORE_TESTS}[core]
 
     t0 = time.monotonic()
     campaign = Campaign(REPO, out, plan, tests_of, jobs=args.jobs,

@@ -11,6 +11,11 @@ build force-includes ``qsim_pch.hpp`` -- all of ``hls/qsim/*.hpp`` -- precompile
 (headers, compiler, flags) under ``<cache>/cppsim/pch/<key>/``. The headers are guarded, so
 the source's own ``#include`` lines become no-ops; when g++ cannot use the ``.gch`` it reads
 the header text instead (same result, slower). The library cache key does not depend on it.
+
+``$QSIM_HLS_DIR``: another directory of the qsim headers to compile against (``qsim mutate
+--cores hls:...`` points it at a mutated copy). It must be named ``qsim`` (the sources include
+``"qsim/<header>"``); its parent becomes the include root. The cache key hashes the headers'
+contents, so such a copy gets builds and a precompiled header of its own. Read at every call.
 """
 
 from __future__ import annotations
@@ -30,13 +35,16 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from qsim._toolchain import find_cxx
-from qsim.errors import SimulationError, ToolchainError
+from qsim.errors import ConfigError, SimulationError, ToolchainError
 
-__all__ = ["DEFAULT_FLAGS", "BuildResult", "ap_types_dir", "build_libraries", "build_library",
-           "cache_key", "cache_root", "find_compiler", "hls_dir", "precompiled_header"]
+__all__ = ["DEFAULT_FLAGS", "HLS_DIR_ENV", "BuildResult", "ap_types_dir", "build_libraries",
+           "build_library", "cache_key", "cache_root", "find_compiler", "hls_dir",
+           "precompiled_header"]
 
 #: g++ flags of a cppsim library (-O1: the kernels are small; compile time dominates).
 DEFAULT_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-shared", "-fPIC", "-w")
+#: Environment variable naming another directory of the qsim HLS headers (see the module doc).
+HLS_DIR_ENV = "QSIM_HLS_DIR"
 _HLS4ML_FIX = "pip install --no-deps hls4ml==1.3.0"
 _PCH_LOCK = threading.Lock()
 # let ccache cache units that force-include the precompiled header
@@ -55,8 +63,17 @@ class BuildResult:
 
 
 def hls_dir() -> Path:
-    """The repository's ``hls/`` directory (holds the ``qsim/*.hpp`` header library)."""
-    return Path(__file__).resolve().parents[2] / "hls"
+    """The include root of the ``qsim/*.hpp`` header library: the repository's ``hls/``, or
+    the parent of ``$QSIM_HLS_DIR`` when set. Raises ConfigError when that variable does not
+    name a directory called ``qsim`` holding ``common.hpp``."""
+    override = os.environ.get(HLS_DIR_ENV)
+    if not override:
+        return Path(__file__).resolve().parents[2] / "hls"
+    path = Path(override).resolve()
+    if path.name != "qsim" or not (path / "common.hpp").is_file():
+        raise ConfigError(f"{HLS_DIR_ENV}={override!r} is not a directory of the qsim HLS "
+                          f"headers (it must be named 'qsim' and hold common.hpp)")
+    return path.parent
 
 
 @lru_cache(maxsize=1)
@@ -88,11 +105,15 @@ def _compiler_id() -> str:
     return f"{cmd[-1]}\n{out.stdout}"
 
 
-@lru_cache(maxsize=1)
 def _headers_digest() -> str:
-    """Digest of every header a generated source can include."""
+    """Digest of every header a generated source can include (of the current header dir)."""
+    return _digest_of(hls_dir() / "qsim")
+
+
+@lru_cache(maxsize=8)
+def _digest_of(qsim_headers: Path) -> str:
     h = hashlib.sha256()
-    for root in (hls_dir() / "qsim", ap_types_dir()):
+    for root in (qsim_headers, ap_types_dir()):
         for f in sorted(p for p in root.rglob("*") if p.is_file()):
             h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()

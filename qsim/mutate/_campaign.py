@@ -17,6 +17,12 @@ Each verdict is written to ``OUT/mutants/<id>.json`` through a temporary file an
 rerun skips every mutant that already has one, so a killed campaign resumes where it stopped.
 Before any mutant, the selection must pass on an unmutated copy (``OUT/baseline/<core>.json``):
 a failing baseline would make every mutant look killed.
+
+An HLS core (``hls:<header>``, see :mod:`qsim.mutate._hls_plan`) is run the same way on a copy
+of ``hls/qsim`` in ``OUT/work/<id>/hls/qsim``, with ``QSIM_HLS_DIR`` pointing at it: its cppsim
+builds land in the working directory's own cache (ccache off: no mutant reaches a shared
+cache). A test process killed by a signal (a mutated kernel that crashes inside ctypes) counts
+as killed; a mutant g++ rejects is invalid.
 """
 
 from __future__ import annotations
@@ -31,11 +37,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
+from qsim.cppsim.build import HLS_DIR_ENV
 from qsim.errors import SimulationError
 from qsim.rtlsim.svgen import RTL_DIR_ENV
 
+from ._hls_plan import is_hls_core
 from ._operators import Mutant, apply_mutant
 
 __all__ = ["Campaign", "DEFAULT_TIMEOUT", "load_results", "run_selection"]
@@ -43,7 +51,8 @@ __all__ = ["Campaign", "DEFAULT_TIMEOUT", "load_results", "run_selection"]
 DEFAULT_TIMEOUT = 900.0  # seconds per selection run, before the baseline is known
 # a mutant Verilator (or the C++ compiler after it) rejects: the error of each build path
 _BUILD_FAILED = ("SimulationError: Verilator build of bench",
-                 "SimulationError: native harness build of")
+                 "SimulationError: native harness build of",
+                 "SimulationError: cppsim: compiling")
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,15 @@ class SelectionRun:
 
 
 def run_selection(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
-                  timeout: float) -> SelectionRun:
+                  timeout: float, env: Optional[Mapping[str, str]] = None) -> SelectionRun:
     """``pytest -x`` on ``tests`` (paths relative to ``repo``) with the cores of ``rtl_dir``,
-    from the working directory ``work``; returns its outcome (never raises on a failure)."""
+    from the working directory ``work``, ``env`` added to the environment; returns its outcome
+    (never raises on a failure)."""
     work.mkdir(parents=True, exist_ok=True)
     # the checkout on PYTHONPATH: tests import helpers as ``tests.<dir>._x`` from its root
     path = os.pathsep.join(p for p in (str(repo), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, RTL_DIR_ENV: str(Path(rtl_dir).resolve()), "PYTHONPATH": path,
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
            "--rootdir", str(repo), "-c", str(repo / "pyproject.toml"),
            *[str(repo / t) for t in tests]]
@@ -94,6 +104,8 @@ def _verdict(run: SelectionRun) -> str:
         return "survived"
     if run.code == 1:
         return "invalid" if run.build_failed else "killed"
+    if run.code < 0:
+        return "killed"  # the test process crashed (a signal): the mutant was detected
     raise SimulationError(f"pytest exited {run.code} (not a test verdict: an interrupted run, "
                           f"a usage error or no tests collected):\n{run.tail}")
 
@@ -140,9 +152,9 @@ class Campaign:
             if rec.get("tests") == list(self.tests_of(core)):
                 return float(rec["seconds"])
         work = self.out / "work" / f"baseline-{core}"
-        rtl = self._copy_rtl(work)
+        _, rtl, env = self._copy_sources(core, work)
         run = run_selection(self.tests_of(core), rtl, work, self.repo,
-                            self.timeout or DEFAULT_TIMEOUT)
+                            self.timeout or DEFAULT_TIMEOUT, **env)
         if run.code != 0 or run.timed_out:
             raise SimulationError(f"the test selection of core {core!r} fails without any "
                                   f"mutant (exit {run.code}, timed out {run.timed_out}); fix "
@@ -176,10 +188,10 @@ class Campaign:
 
         work = self.out / "work" / mutant.id
         shutil.rmtree(work, ignore_errors=True)
-        rtl = self._copy_rtl(work)
-        target = rtl / mutant.file
+        copy, rtl, env = self._copy_sources(core, work)
+        target = copy / mutant.file
         target.write_text(apply_mutant(target.read_text(), mutant))
-        run = run_selection(self.tests_of(core), rtl, work, self.repo, timeout)
+        run = run_selection(self.tests_of(core), rtl, work, self.repo, timeout, **env)
         rec = {**mutant.to_dict(), "core": core, "verdict": _verdict(run),
                "seconds": round(run.seconds, 2), "exit": run.code,
                "tests": list(self.tests_of(core)), "reason": run.reason,
@@ -194,6 +206,19 @@ class Campaign:
         shutil.rmtree(rtl, ignore_errors=True)
         shutil.copytree(self.repo / "qsim" / "rtl", rtl)
         return rtl
+
+    def _copy_sources(self, core: str, work: Path) -> tuple[Path, Path, dict[str, Any]]:
+        """A fresh copy of ``core``'s sources under ``work`` (the RTL, or ``hls/qsim`` for an
+        HLS core), the RTL directory to run with (the checkout's for an HLS core) and the
+        extra keyword arguments of :func:`run_selection` (an HLS core's environment)."""
+        if not is_hls_core(core):
+            rtl = self._copy_rtl(work)
+            return rtl, rtl, {}
+        hls = work / "hls" / "qsim"
+        shutil.rmtree(work / "hls", ignore_errors=True)
+        shutil.copytree(self.repo / "hls" / "qsim", hls)
+        env = {HLS_DIR_ENV: str(hls), "CCACHE_DISABLE": "1"}
+        return hls, self.repo / "qsim" / "rtl", {"env": env}
 
     def _clean(self, work: Path) -> None:
         if not self.keep_work:

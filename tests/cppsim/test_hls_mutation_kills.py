@@ -1,0 +1,77 @@
+"""Tests for survivors of the HLS mutation campaign (``qsim mutate --cores
+hls:thresholding,hls:maxpool``), first in those cores' selections.
+
+Thresholding (written for the first survivors, all in ``load_thresholds``: the three configs
+the block test's two examples draw all have NF = C/PE = 1 -- PE 1 compiled in, PE 11 and 9 at
+run time --, so a threshold loaded into the wrong lane or fold went unseen): run-time
+thresholds on every config, every
+value of the input type on every channel (each threshold is hit exactly and the count reaches
+0 and S), per-channel thresholds that differ in every lane, NF in {2, 3}, PE in {1, 2, 4}.
+MaxPool (edges the random block test reaches only by chance): five images in a row (the
+row/column counters must wrap per image), PE 2 with NF 2, windows of unequal sides, a 1x1
+window and one image of ties at the type's minimum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qonnx.core.datatype import DataType
+
+from qsim.models import MaxPool, Thresholding
+
+from ._configs import rand_values
+from ._harness import check_block, compile_configs
+
+pytestmark = pytest.mark.cppsim
+
+
+def _sweep(cfg: Thresholding) -> np.ndarray:
+    """(n, *frame) inputs: channel c of frame f holds value (f + 3c) mod n of the input type,
+    so every channel sees every value once, each frame a different mix per lane."""
+    dt = DataType[cfg.idt.get_canonical_name()]
+    vals = np.arange(int(dt.min()), int(dt.max()) + 1)
+    n, shape = len(vals), cfg.in_frame_shape
+    chans = np.arange(cfg.channels)
+    x = np.stack([vals[(f + 3 * chans) % n] for f in range(n)])  # (n, C)
+    return np.broadcast_to(x.reshape(n, *([1] * (len(shape) - 1)), cfg.channels),
+                           (n, *shape)).copy()
+
+
+def _thresholding_configs() -> list[Thresholding]:
+    rng = np.random.default_rng(16)
+    # INT4: 8 channels (PE 4, NF 2), 7 distinct per-channel thresholds spread over the range
+    t8 = np.sort(rng.choice(np.arange(-8, 8), (8, 7)), axis=1)
+    t8[0] = [-8, -6, -3, 0, 2, 5, 7]  # the type's ends are thresholds of channel 0
+    return [
+        Thresholding(channels=8, pe=4, idt="INT4", odt="UINT3", thresholds=t8,
+                     name="thr_int4_pe4"),
+        Thresholding(channels=6, pe=2, idt="UINT3", odt="BIPOLAR", name="thr_bip_pe2",
+                     thresholds=np.arange(6).reshape(6, 1) + 1),
+        Thresholding(channels=3, pe=1, idt="INT2", odt="INT2", act_val=-2, name="thr_nf3",
+                     thresholds=np.array([[-2, -1, 0], [-1, 0, 1], [-2, 0, 1]])),
+    ]
+
+
+def test_thresholding_kernel_edges() -> None:
+    cfgs = _thresholding_configs()
+    for (lib, sym), cfg in zip(compile_configs(cfgs, runtime=True), cfgs):
+        check_block(lib, sym, cfg, _sweep(cfg))
+
+
+def _maxpool_configs() -> list[MaxPool]:
+    return [
+        MaxPool(ifm_dim=(4, 6), channels=4, kernel=(2, 3), pe=2, idt="INT4", name="mp_pe2"),
+        MaxPool(ifm_dim=(6, 2), channels=3, kernel=(3, 2), pe=1, idt="UINT2", name="mp_nf3"),
+        MaxPool(ifm_dim=(2, 2), channels=2, kernel=(1, 1), pe=2, idt="INT3", name="mp_k1"),
+    ]
+
+
+def test_maxpool_kernel_edges() -> None:
+    cfgs = _maxpool_configs()
+    rng = np.random.default_rng(16)
+    for (lib, sym), cfg in zip(compile_configs(cfgs), cfgs):
+        dt = cfg.idt.get_canonical_name()
+        x = rand_values(rng, dt, (5, *cfg.in_frame_shape))  # five images in a row
+        x[2] = int(DataType[dt].min())  # one image of ties at the type's minimum
+        check_block(lib, sym, cfg, x)
