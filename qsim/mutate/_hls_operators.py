@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterator
 
-from ._operators import Mutant
+from ._operators import Mutant, scan_operand
 
 __all__ = ["HLS_OPERATORS", "hls_mutable_lines", "hls_mutants_of"]
 
@@ -134,23 +134,9 @@ def _stops(code: str, i: int) -> bool:
 
 
 def _operand(code: str, start: int, step: int) -> int:
-    """Index just past the operand starting at ``start`` going ``step`` (+1 right, -1 left),
-    in template-masked ``code``: at an unbalanced bracket or where :func:`_stops` says."""
-    depth, i, seen = 0, start, False
-    opens, closes = ("([", ")]") if step > 0 else (")]", "([")
-    while 0 <= i < len(code):
-        ch = code[i]
-        if ch in opens:
-            depth += 1
-        elif ch in closes:
-            if depth == 0:
-                return i
-            depth -= 1
-        elif depth == 0 and seen and _stops(code, i):
-            return i
-        seen = seen or not ch.isspace()
-        i += step
-    return i
+    """The end of a C++ operand in template-masked ``code`` (see
+    :func:`~qsim.mutate._operators.scan_operand`)."""
+    return scan_operand(code, start, step, ("([", ")]"), _stops)
 
 
 def _bound(code: str) -> Iterator[_Site]:

@@ -9,14 +9,13 @@ mutated headers share no build with the checkout's). ``cppsim.hpp`` (the ctypes 
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from qsim.errors import UsageError
 
 from ._hls_operators import hls_mutants_of
 from ._operators import Mutant
-from ._plan import _stratified
+from ._plan import plan_sources
 
 __all__ = ["HLS_CORE_TESTS", "HLS_PREFIX", "hls_core_file", "is_hls_core", "plan_hls_mutants"]
 
@@ -71,9 +70,5 @@ def plan_hls_mutants(hls_qsim_dir: Path, cores: list[str], per_core: int, seed: 
                      ) -> dict[str, list[Mutant]]:
     """Per HLS core, ``per_core`` mutants drawn with ``seed`` (all of them when the header has
     fewer), the operators taken in turn; the same arguments always give the same mutants."""
-    plan = {}
-    for core in cores:
-        path = hls_core_file(hls_qsim_dir, core)
-        rng = random.Random(f"{seed}:{core}")
-        plan[core] = _stratified(hls_mutants_of(path.name, path.read_text()), per_core, rng)
-    return plan
+    return plan_sources(cores, per_core, seed, lambda core: hls_core_file(hls_qsim_dir, core),
+                        hls_mutants_of)

@@ -40,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 __all__ = ["OPERATORS", "Mutant", "apply_mutant", "mutable_lines", "mutants_of"]
 
@@ -177,11 +177,13 @@ def _stops(code: str, i: int, op: str) -> bool:
     return False
 
 
-def _operand_end(code: str, start: int, step: int, op: str) -> int:
-    """Index just past the operand of ``op`` that starts at ``start`` going ``step`` (+1
-    right, -1 left): at an unbalanced bracket or where :func:`_stops` says."""
+def scan_operand(code: str, start: int, step: int, brackets: tuple[str, str],
+                 stops: Callable[[str, int], bool]) -> int:
+    """Index just past the operand that starts at ``start`` going ``step`` (+1 right, -1
+    left): at an unbalanced bracket (``brackets`` = openers, closers) or where ``stops``
+    says, once the operand has begun (a unary operator at its start never ends it)."""
     depth, i, seen = 0, start, False
-    opens, closes = ("([{", ")]}") if step > 0 else (")]}", "([{")
+    opens, closes = brackets if step > 0 else brackets[::-1]
     while 0 <= i < len(code):
         ch = code[i]
         if ch in opens:
@@ -190,11 +192,16 @@ def _operand_end(code: str, start: int, step: int, op: str) -> int:
             if depth == 0:
                 return i
             depth -= 1
-        elif depth == 0 and seen and _stops(code, i, op):
-            return i  # (a unary operator at the operand's start never ends it)
+        elif depth == 0 and seen and stops(code, i):
+            return i
         seen = seen or not ch.isspace()
         i += step
     return i
+
+
+def _operand_end(code: str, start: int, step: int, op: str) -> int:
+    """The end of an SV operand of ``op`` (see :func:`scan_operand`)."""
+    return scan_operand(code, start, step, ("([{", ")]}"), lambda c, i: _stops(c, i, op))
 
 
 def _drop(code: str) -> Iterator[_Site]:
@@ -224,15 +231,22 @@ def _width(code: str) -> Iterator[_Site]:
         yield m.start(1), m.end(0), m.group(1) + "-2:0]"
 
 
-def _invert(code: str) -> Iterator[_Site]:
+def _if_condition(code: str) -> Optional[tuple[int, int, str]]:
+    """(start, end, text) of the parenthesised condition of the line's ``if``, if any."""
     m = re.search(r"\bif\s*\(", code)
     if m:
         depth = 0
         for end in range(m.end() - 1, len(code)):  # to the ``)`` that closes the condition
             depth += {"(": 1, ")": -1}.get(code[end], 0)
             if depth == 0:
-                yield m.end() - 1, end + 1, f"(!({code[m.end():end]}))"
-                break
+                return m.end() - 1, end + 1, code[m.end():end]
+    return None
+
+
+def _invert(code: str) -> Iterator[_Site]:
+    cond = _if_condition(code)
+    if cond:
+        yield cond[0], cond[1], f"(!({cond[2]}))"
     for q in re.finditer(r"\)\s*\?", code):
         depth = 0
         for i in range(q.start(), -1, -1):  # back to the ``(`` that matches the ``)``
@@ -305,15 +319,10 @@ def _hold(code: str) -> Iterator[_Site]:
 
 
 def _cond(code: str) -> Iterator[_Site]:
-    m = re.search(r"\bif\s*\(", code)
-    if m:
-        depth = 0
-        for end in range(m.end() - 1, len(code)):  # to the ``)`` that closes the condition
-            depth += {"(": 1, ")": -1}.get(code[end], 0)
-            if depth == 0:
-                yield m.end() - 1, end + 1, "(1'b1)"
-                yield m.end() - 1, end + 1, "(1'b0)"
-                break
+    cond = _if_condition(code)
+    if cond:
+        yield cond[0], cond[1], "(1'b1)"
+        yield cond[0], cond[1], "(1'b0)"
 
 
 #: Every operator by name: a function from a line's code part to its mutation sites.

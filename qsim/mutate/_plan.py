@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from pathlib import Path
+from typing import Callable
 
 from qsim.errors import UsageError
 
@@ -79,9 +80,16 @@ def plan_mutants(rtl_dir: Path, cores: list[str], per_core: int, seed: int
                  ) -> dict[str, list[Mutant]]:
     """Per core, ``per_core`` mutants drawn with ``seed`` (all of them when the file has fewer);
     the same arguments always give the same mutants."""
+    return plan_sources(cores, per_core, seed, lambda core: core_file(rtl_dir, core), mutants_of)
+
+
+def plan_sources(cores: list[str], per_core: int, seed: int, path_of: Callable[[str], Path],
+                 mutants: Callable[[str, str], list[Mutant]]) -> dict[str, list[Mutant]]:
+    """Per core, a stratified sample of ``mutants(file name, text)`` of its file
+    ``path_of(core)``, drawn with a generator seeded by ``seed`` and the core's name."""
     plan = {}
     for core in cores:
-        path = core_file(rtl_dir, core)
+        path = path_of(core)
         rng = random.Random(f"{seed}:{core}")
-        plan[core] = _stratified(mutants_of(path.name, path.read_text()), per_core, rng)
+        plan[core] = _stratified(mutants(path.name, path.read_text()), per_core, rng)
     return plan

@@ -4,7 +4,6 @@ shrunk to the minimal repro and saved (the deadline is checked between examples 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -15,19 +14,9 @@ from qsim.models import MVTU
 from qsim.verify import levels as lv
 from qsim.verify.fuzz import load_block, run_campaign
 from qsim.verify.levels import Context, LayerRun, Level, LevelResult, register
+from tests.verify._clock import JumpClock
 
-
-class _Clock:
-    """The campaign's clock: real time plus a jump the test double makes."""
-
-    def __init__(self) -> None:
-        self.jump = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.jump
-
-
-CLOCK = _Clock()
+CLOCK = JumpClock()  # the campaign's clock
 
 
 class SlowFlip(Level):

@@ -5,7 +5,6 @@ and replay; and stitched inputs drawn within the Design's (narrow) input range."
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -27,19 +26,9 @@ from qsim.verify.fuzz_stitched import (
     stitched_designs,
 )
 from qsim.verify.levels import Context, LayerRun, Level, LevelResult, register
+from tests.verify._clock import JumpClock
 
-
-class _Clock:
-    """The campaign's clock: real time plus a jump the test double makes."""
-
-    def __init__(self) -> None:
-        self.jump = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.jump
-
-
-CLOCK = _Clock()
+CLOCK = JumpClock()  # the campaign's clock
 SEEN: list[np.ndarray] = []
 
 
