@@ -139,13 +139,21 @@ def test_verify_interrupted_between_the_two_reports(tmp_path: Path,
 ROUNDS = 6  # model-only rounds take ~0.1-0.3 s: enough of them that SIGINT lands mid-run
 
 
+def _sigint_default() -> None:
+    """In the child before exec: SIGINT back to its default. A test run started as a
+    background job (``cmd &`` in a script, as a CI runner may) inherits SIGINT ignored, and
+    Python keeps an ignored SIGINT ignored, so the fuzz run would never see the Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_mid_fuzz_round_is_130_and_resumes_like_a_kill(tmp_path: Path) -> None:
     cut = tmp_path / "cut"
     log = cut / "campaign.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "qsim.cli", "fuzz", "--seed", "6",
                              "--levels", "model", "--max-rounds", str(ROUNDS), "--results",
                              str(cut)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=_sigint_default)
     end = time.monotonic() + 60
     while not any('"round": 0' in ln and '"example"' in ln for ln in _lines(log)):
         assert proc.poll() is None and time.monotonic() < end, "no kill point reached"
