@@ -111,9 +111,11 @@ INPUT_SHAPES: dict[str, tuple[int, ...]] = {"cnv": (3, 32, 32), "qenet": (1, 28,
                                             "tfc": (1, 28, 28)}
 
 
-def _calibrate(model: nn.Module, shape: tuple[int, ...], gen: torch.Generator) -> None:
-    """Give the random net realistic statistics: BN running stats from a random batch, random
-    BN affine parameters (some negative gammas), so that activations use their whole range."""
+def calibrate(model: nn.Module, shape: tuple[int, ...], gen: torch.Generator,
+              signed_input: bool = True) -> None:
+    """Give the random net realistic statistics: BN running stats from two random batches
+    over the net's input range ([-1, 1] when ``signed_input``, else [0, 1]), random BN affine
+    parameters (some negative gammas), so that activations use their whole range."""
     for m in model.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm):
             m.momentum = None  # cumulative average over the calibration batches
@@ -125,7 +127,8 @@ def _calibrate(model: nn.Module, shape: tuple[int, ...], gen: torch.Generator) -
     model.train()
     with torch.no_grad():
         for _ in range(2):
-            model(torch.rand((64, *shape), generator=gen) * 2 - 1)
+            x = torch.rand((64, *shape), generator=gen)
+            model(x * 2 - 1 if signed_input else x)
     model.eval()
 
 
@@ -137,7 +140,7 @@ def build(net: str, variant: str = "w1a1", seed: int = 0) -> nn.Module:
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = NETS[net](wbits, abits)
-        _calibrate(model, INPUT_SHAPES[net], torch.Generator().manual_seed(seed + 1))
+        calibrate(model, INPUT_SHAPES[net], torch.Generator().manual_seed(seed + 1))
     if net in NET_VARIANTS:  # the residual nets: a float32 reference exact at every tensor
         exact_batchnorm(model)
     return model

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from qsim.errors import ConfigError
+from qsim.zoo._nets import calibrate
 
 __all__ = ["BNN_PYNQ", "BNN_PYNQ_SHAPES", "build_bnn_pynq"]
 
@@ -54,30 +55,10 @@ def build_bnn_pynq(net: str, variant: str = "w1a1", seed: int = 0,
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model, _ = model_with_cfg(cfg, pretrained=False)
-        _calibrate(model, BNN_PYNQ_SHAPES[net], gen, net == "cnv")
+        calibrate(model, BNN_PYNQ_SHAPES[net], gen, signed_input=net == "cnv")
         neg = bool(seed % 2) if negative_norm is None else negative_norm
         _tensor_norm(model, gen, neg)
     return model
-
-
-def _calibrate(model: nn.Module, shape: tuple[int, ...], gen: torch.Generator,
-               signed_input: bool) -> None:
-    """Random BN affine parameters (some negative gammas) and running statistics from two
-    random batches over the net's input range."""
-    for m in model.modules():
-        if isinstance(m, nn.modules.batchnorm._BatchNorm):
-            m.momentum = None  # cumulative average over the calibration batches
-            with torch.no_grad():
-                n = m.num_features
-                sign = torch.where(torch.rand(n, generator=gen) < 0.2, -1.0, 1.0)
-                m.weight.copy_(sign * (0.5 + torch.rand(n, generator=gen)))
-                m.bias.copy_(0.5 * torch.randn(n, generator=gen))
-    model.train()
-    with torch.no_grad():
-        for _ in range(2):
-            x = torch.rand((64, *shape), generator=gen)
-            model(x * 2 - 1 if signed_input else x)
-    model.eval()
 
 
 def _tensor_norm(model: nn.Module, gen: torch.Generator, negative: bool) -> None:
