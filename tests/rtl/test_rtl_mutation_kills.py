@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qsim.models import AddStreams, LabelSelect, MaxPool, Thresholding
+from qsim.models import AddStreams, FMPadding, LabelSelect, MaxPool, Thresholding
 from qsim.models._dtypes import BIPOLAR
 from qsim.rtlsim import DEFAULT_PATTERNS, verify_rtl
 from qsim.rtlsim.native_bench import run_rtl_native
@@ -64,6 +64,17 @@ def test_label_select_output_index_with_an_odd_fold() -> None:
             LabelSelect(labels=5, k=4, pe=5, idt="UINT2")]
     assert [(c.labels // c.pe * 2) % 4 for c in cfgs] == [2, 2]
     verify_rtl(cfgs, frames=4, seed=6)
+
+
+def test_fmpadding_three_channel_folds_in_a_one_pixel_wide_image() -> None:
+    # every graph-config FMPadding has NF = C / SIMD <= 2 and an output at least 2 pixels wide:
+    # the channel-fold wrap ``cf_q == NF - 1`` compared with NF + 1 (the same bits when NF is 1
+    # or 2) and the column counter's width for OW = 1 were never exercised. NF = 3 and NF = 5,
+    # OW = 1 (one column, no side padding) and OW = 3.
+    verify_rtl([FMPadding(ifm_dim=(2, 1), channels=3, padding=(1, 0, 1, 0), simd=1, idt="INT3"),
+                FMPadding(ifm_dim=(1, 2), channels=5, padding=(0, 1, 1, 0), simd=1,
+                          idt="UINT2")],
+               frames=2, seed=8)
 
 
 def _random_inputs(cfg: Any, frames: int, rng: np.random.Generator) -> Any:
