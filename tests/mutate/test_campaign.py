@@ -153,3 +153,30 @@ def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
     proved.clear()
     prove.prove_survivors(tmp_path, records)
     assert proved == []  # a recorded attempt is not repeated
+
+
+def test_recorded_timeouts_run_again_only_when_asked(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # a timeout on a loaded machine may be no kill: --rerun-timeouts judges it again (with
+    # the timeout the caller gives), and leaves killed and surviving records alone
+    calls: list[tuple[str, float]] = []
+
+    def fake(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
+             timeout: float) -> SelectionRun:
+        calls.append((work.name, timeout))
+        return SelectionRun(0, 0.5, False, "x")
+
+    monkeypatch.setattr(campaign, "run_selection", fake)
+    plan = _plan()
+    (tmp_path / "mutants").mkdir()
+    for m, verdict in zip(plan["qsim_oreg"], ("timeout", "killed", "survived")):
+        (tmp_path / "mutants" / f"{m.id}.json").write_text(json.dumps(
+            {**m.to_dict(), "core": "qsim_oreg", "verdict": verdict, "seconds": 1.0}))
+    Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py"]).run()
+    assert calls == []
+    records = Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py"], timeout=600.0,
+                       rerun_timeouts=True).run()
+    first = plan["qsim_oreg"][0].id
+    assert calls == [("baseline-qsim_oreg", 600.0), (first, 600.0)]
+    assert [records[m.id]["verdict"] for m in plan["qsim_oreg"]] == [
+        "survived", "killed", "survived"]
