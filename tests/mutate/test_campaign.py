@@ -136,7 +136,8 @@ def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
     def fake(core: str, mutant: Mutant) -> prove.ProofResult:
         proved.append(mutant.id)
         verdict = "equivalent" if mutant == a else "not equivalent"
-        return prove.ProofResult(verdict, ("Fifo(depth=1)",), 0.1, f"log of {mutant.id}")
+        return prove.ProofResult(verdict, ("Fifo(depth=1)",), 0.1, f"log of {mutant.id}",
+                                 "" if mutant == a else "Fifo(depth=2)")
 
     monkeypatch.setattr(prove, "prove_mutant", fake)
     records = prove.prove_survivors(tmp_path, campaign.load_results(tmp_path))
@@ -148,6 +149,8 @@ def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
     core = summary["cores"]["qsim_oreg"]
     assert (core["equivalent"], core["survived"], core["kill_rate"]) == (1, 1, 0.5)
     assert [s["proof_log"] for s in summary["equivalents"]] == [f"proofs/{a.id}.log"]
+    assert [(s["id"], s["proof"], s["proof_reason"]) for s in summary["survivors"]] == [
+        (b.id, "not equivalent", "Fifo(depth=2)")]  # the config that decided
     write_summary(tmp_path, summary)
     assert f"proofs/{a.id}.log" in (tmp_path / "report.html").read_text()
     proved.clear()
