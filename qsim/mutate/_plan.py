@@ -57,7 +57,9 @@ CORE_TESTS: dict[str, tuple[str, ...]] = {
     "qsim_duplicate_streams": (_GRAPH, _random_init("DuplicateStreams")),
     "qsim_add_streams": (_GRAPH, _KILLS + "test_add_streams_with_a_bipolar_first_input",
                          _random_init("AddStreams")),
-    "qsim_global_acc_pool": (_GRAPH, _random_init("GlobalAccPool")),
+    "qsim_global_acc_pool": (_GRAPH,
+                             _KILLS + "test_global_acc_pool_with_three_and_five_channel_folds",
+                             _random_init("GlobalAccPool")),
     "qsim_label_select": (_GRAPH, _KILLS + "test_label_select_output_index_with_an_odd_fold",
                           _random_init("LabelSelect")),
 }

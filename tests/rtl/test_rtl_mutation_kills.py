@@ -8,7 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from qsim.models import AddStreams, FMPadding, LabelSelect, MaxPool, Thresholding
+from qsim.models import (
+    AddStreams,
+    FMPadding,
+    GlobalAccPool,
+    LabelSelect,
+    MaxPool,
+    Thresholding,
+)
 from qsim.models._dtypes import BIPOLAR
 from qsim.rtlsim import DEFAULT_PATTERNS, verify_rtl
 from qsim.rtlsim.native_bench import run_rtl_native
@@ -75,6 +82,15 @@ def test_fmpadding_three_channel_folds_in_a_one_pixel_wide_image() -> None:
                 FMPadding(ifm_dim=(1, 2), channels=5, padding=(0, 1, 1, 0), simd=1,
                           idt="UINT2")],
                frames=2, seed=8)
+
+
+def test_global_acc_pool_with_three_and_five_channel_folds() -> None:
+    # every graph-config GlobalAccPool has NF = C / PE <= 2, where its fold counter is one bit
+    # (a declaration ``[NFW-2:0]`` is then [-1:0], two bits, and nothing changes); NF = 3 and
+    # NF = 5 need every bit of it and the accumulator of each fold.
+    verify_rtl([GlobalAccPool(ifm_dim=2, channels=3, pe=1, idt="INT3"),
+                GlobalAccPool(ifm_dim=(1, 2), channels=10, pe=2, idt="UINT2")],
+               frames=2, seed=9)
 
 
 def _random_inputs(cfg: Any, frames: int, rng: np.random.Generator) -> Any:
