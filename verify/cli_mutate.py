@@ -124,8 +124,10 @@ def run(args: argparse.Namespace) -> int:
                         rerun_timeouts=args.rerun_timeouts,
                         progress=lambda msg: console.print(msg, markup=False))
     records = load_results(out) if args.prove_only else campaign.run()
-    if args.prove or args.prove_only:
-        records = prove_survivors(out, records, lambda msg: console.print(msg, markup=False))
+    if args.prove or args.prove_only:  # the survivors of the chosen cores only
+        chosen = {k: r for k, r in records.items() if r.get("core") in plan}
+        records.update(prove_survivors(out, chosen,
+                                       lambda msg: console.print(msg, markup=False)))
     meta = {"seed": args.seed, "per_core": args.per_core, "jobs": args.jobs,
             "tests": {c: list(tests_of(c)) for c in cores},
             "seconds": round(time.monotonic() - t0, 1)}

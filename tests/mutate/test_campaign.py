@@ -183,3 +183,32 @@ def test_recorded_timeouts_run_again_only_when_asked(tmp_path: Path,
     assert calls == [("baseline-qsim_oreg", 600.0), (first, 600.0)]
     assert [records[m.id]["verdict"] for m in plan["qsim_oreg"]] == [
         "survived", "killed", "survived"]
+
+
+def test_prove_only_proves_the_chosen_cores_survivors(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store holding survivors of two cores: --prove-only --cores qsim_oreg leaves the other
+    # core's survivor alone (another campaign may be judging it again meanwhile)
+    import qsim.mutate as mutate
+    from qsim.cli import main
+
+    oreg = _plan()["qsim_oreg"][0]
+    fifo = mutants_of("qsim_fifo.sv", (RTL_DIR / "qsim_fifo.sv").read_text())[0]
+    (tmp_path / "mutants").mkdir()
+    for m, core in ((oreg, "qsim_oreg"), (fifo, "qsim_fifo")):
+        (tmp_path / "mutants" / f"{m.id}.json").write_text(json.dumps(
+            {**m.to_dict(), "core": core, "verdict": "survived", "seconds": 1.0}))
+    import qsim.mutate._prove as prove
+
+    proved: list[str] = []
+
+    def fake(core: str, mutant: Mutant) -> prove.ProofResult:
+        proved.append(mutant.id)
+        return prove.ProofResult("equivalent", ("Fifo(depth=1)",), 0.1, "log")
+
+    monkeypatch.setattr(prove, "prove_mutant", fake)
+    assert mutate.prove_survivors is prove.prove_survivors
+    main(["mutate", "--prove-only", "--cores", "qsim_oreg", "--per-core", "1",
+          "--out", str(tmp_path)])
+    assert proved == [oreg.id]
+    assert campaign.load_results(tmp_path)[fifo.id]["verdict"] == "survived"
