@@ -57,9 +57,11 @@ def _mvtu() -> list[Any]:
 
 
 def _threshold() -> list[Any]:
-    """qsim_threshold inside Thresholding, plus an MVTU without thresholds (the NTHR = 0
-    branch, which no Thresholding elaborates)."""
-    return [*_thresholding(), _mvtu()[0]]
+    """qsim_threshold inside Thresholding, plus the MVTU without thresholds (the NTHR = 0
+    branch, which no Thresholding elaborates) and the XNOR MVTU (a BIPOLAR output: the
+    OBIPOLAR branch)."""
+    mvtus = _mvtu()
+    return [*_thresholding(), mvtus[0], mvtus[2]]
 
 
 def _maxpool() -> list[Any]:
