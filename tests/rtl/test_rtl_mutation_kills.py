@@ -93,6 +93,18 @@ def test_global_acc_pool_with_three_and_five_channel_folds() -> None:
                frames=2, seed=9)
 
 
+def test_axis_wrap_with_byte_aligned_words() -> None:
+    # qsim_axis_wrap's selection (the Thresholding block test) has no output word that is a
+    # whole number of bytes, so gen_no_pad_out (m_axis_tdata = the core's word) was never
+    # elaborated and its mutants (stuck at 0 or 1, negated) survived. 8-bit input and output
+    # words, with 2 and 4 lanes.
+    verify_rtl([Thresholding(channels=4, pe=4, idt="INT2", odt="UINT2",
+                             thresholds=np.array([[-2, 0, 1]] * 4)),
+                Thresholding(channels=2, pe=2, idt="INT4", odt="UINT4",
+                             thresholds=np.array([np.arange(-8, 7), np.arange(-7, 8)]))],
+               frames=3, seed=11)
+
+
 def _random_inputs(cfg: Any, frames: int, rng: np.random.Generator) -> Any:
     xs = []
     for p in range(cfg.in_ports):
