@@ -108,7 +108,7 @@ class ReferenceLevel(Level):
 
     def _run(self, design: Any, x: np.ndarray, expected: dict[str, np.ndarray],
              ctx: "Context", progress: Progress) -> LevelResult:
-        from qsim.frontend.reference import reference
+        from qsim.frontend.reference import Reference
 
         res = LevelResult(self.name)
         if ctx.source is None:
@@ -121,16 +121,16 @@ class ReferenceLevel(Level):
         last = design.layers[-1]
         # exports often fix the batch to 1 (Reshape to (1, ...)): run one sample at a time
         outs, boundaries = [], {la.name: [] for la in named}  # type: ignore[var-annotated]
-        out_name = _output_name(ctx.source) if named else ""
+        ref = Reference(ctx.source)  # opened once, run per sample
         for i in range(xs.shape[0]):
             if named:
-                tensors = reference(ctx.source, xs[i:i + 1], all_tensors=True)
-                outs.append(tensors[out_name])
+                tensors = ref(xs[i:i + 1], all_tensors=True)
+                outs.append(tensors[ref.output_name])
                 for la in named:
                     if la.source in tensors:
                         boundaries[la.name].append(tensors[la.source])
             else:
-                outs.append(reference(ctx.source, xs[i:i + 1]))
+                outs.append(ref(xs[i:i + 1]))
         for la in named:
             if boundaries[la.name]:
                 y = design.output_to_int(np.concatenate(boundaries[la.name]), layer=la.name)
@@ -140,12 +140,6 @@ class ReferenceLevel(Level):
         res.notes.append(f"reference exposes {len(res.layers)} of {len(design.layers)} layer "
                          f"boundaries")
         return res
-
-
-def _output_name(source: str) -> str:
-    import onnx
-
-    return str(onnx.load(source, load_external_data=False).graph.output[0].name)
 
 
 @register

@@ -25,7 +25,7 @@ from qonnx.core.modelwrapper import ModelWrapper
 
 from qsim.errors import ModelImportError
 
-__all__ = ["export", "reference"]
+__all__ = ["Reference", "export", "reference"]
 
 _STANDARD_DOMAINS = ("", "ai.onnx")
 
@@ -51,16 +51,13 @@ def export(module: Any, example: Any, path: Union[str, Path], fmt: str = "auto",
     return "qonnx"
 
 
-def _run_ort(model: onnx.ModelProto, x: np.ndarray) -> dict[str, np.ndarray]:
+def _ort_session(model: onnx.ModelProto) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(model.SerializeToString(), opts,
+    return ort.InferenceSession(model.SerializeToString(), opts,
                                 providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-    outs = sess.run(None, {name: x.astype(np.float32)})
-    return {o.name: v for o, v in zip(sess.get_outputs(), outs)}
 
 
 def _run_qonnx(mw: ModelWrapper, x: np.ndarray, full: bool) -> dict[str, np.ndarray]:
@@ -70,48 +67,72 @@ def _run_qonnx(mw: ModelWrapper, x: np.ndarray, full: bool) -> dict[str, np.ndar
     return execute_onnx(mw, {iname: x.astype(np.float32)}, return_full_exec_context=full)
 
 
-def reference(model: Any, x: Any, all_tensors: bool = False) -> Any:
-    """Run the reference level of ``model`` (path, ModelProto, ModelWrapper or torch module)
-    on the float input ``x``; returns the output array (``all_tensors``: a dict of every
-    tensor, QONNX execution only)."""
+def _open_source(model: Any, example: Any) -> tuple[ModelWrapper, str]:
+    """(model, label) of a path, ModelProto or ModelWrapper; a torch module is exported first
+    (on ``example[:1]``) and read back into memory."""
+    from qsim.frontend.load import open_model
+
     if hasattr(model, "forward") and hasattr(model, "parameters"):
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.onnx"
-            export(model, np.asarray(x)[:1], path)
-            return reference(path, x, all_tensors)
-    from qsim.frontend.load import open_model
-
-    mw, label = open_model(model)
-    x = np.asarray(x, dtype=np.float32)
-    domains = {n.domain for n in mw.graph.node}
-    if any(d.startswith("finn.custom_op.fpgadataflow") for d in domains):
-        from qsim.frontend._dataflow import import_dataflow
-        from qsim.frontend._export import to_streamlined_onnx
-        from qsim.frontend._graph import Graph
-
-        design = import_dataflow(Graph(mw), label)
-        mw = to_streamlined_onnx(design, batch=1)
-        domains = {"qonnx.custom_op.general"}
-    if _fixed_batch(mw) == 1 and x.shape[0] > 1:  # exports hard-code batch 1 (Reshape)
-        runs = [_run(mw, x[i:i + 1], domains, all_tensors, label) for i in range(x.shape[0])]
-        if all_tensors:
-            # run-time tensors get their batch back; constants (0-d, weights) are kept once
-            return {k: np.concatenate([r[k] for r in runs]) if np.ndim(runs[0][k]) and
-                    mw.get_initializer(k) is None else runs[0][k] for k in runs[0]}
-        return np.concatenate(runs)
-    return _run(mw, x, domains, all_tensors, label)
+            export(model, np.asarray(example)[:1], path)
+            return open_model(onnx.load(str(path)))
+    return open_model(model)
 
 
-def _run(mw: ModelWrapper, x: np.ndarray, domains: set[str], all_tensors: bool,
-         label: str) -> Any:
-    out_name = mw.graph.output[0].name
-    if all(d in _STANDARD_DOMAINS for d in domains) and not all_tensors:
-        outs = _run_ort(mw.model, x)
-    else:
-        outs = _run_qonnx(mw, x, all_tensors)
-    if out_name not in outs:
-        raise ModelImportError(f"model {label!r}: reference run produced no {out_name!r}")
-    return outs if all_tensors else outs[out_name]
+class Reference:
+    """The reference level of one model, opened (and for onnxruntime, its session built) once
+    and run on any number of inputs: ``Reference(model)(x)``. ``model`` as for
+    :func:`reference`."""
+
+    def __init__(self, model: Any, example: Any = None) -> None:
+        mw, self.label = _open_source(model, example)
+        self.domains = {n.domain for n in mw.graph.node}
+        if any(d.startswith("finn.custom_op.fpgadataflow") for d in self.domains):
+            from qsim.frontend._dataflow import import_dataflow
+            from qsim.frontend._export import to_streamlined_onnx
+            from qsim.frontend._graph import Graph
+
+            mw = to_streamlined_onnx(import_dataflow(Graph(mw), self.label), batch=1)
+            self.domains = {"qonnx.custom_op.general"}
+        self.mw = mw
+        self.output_name = str(mw.graph.output[0].name)
+        self._session: Any = None
+
+    def __call__(self, x: Any, all_tensors: bool = False) -> Any:
+        """The output array for float input ``x`` (``all_tensors``: a dict of every tensor,
+        QONNX execution only)."""
+        x = np.asarray(x, dtype=np.float32)
+        if _fixed_batch(self.mw) == 1 and x.shape[0] > 1:  # exports hard-code batch 1
+            runs = [self._run(x[i:i + 1], all_tensors) for i in range(x.shape[0])]
+            if all_tensors:
+                # run-time tensors get their batch back; constants (0-d, weights) kept once
+                return {k: np.concatenate([r[k] for r in runs]) if np.ndim(runs[0][k]) and
+                        self.mw.get_initializer(k) is None else runs[0][k] for k in runs[0]}
+            return np.concatenate(runs)
+        return self._run(x, all_tensors)
+
+    def _run(self, x: np.ndarray, all_tensors: bool) -> Any:
+        if all(d in _STANDARD_DOMAINS for d in self.domains) and not all_tensors:
+            if self._session is None:
+                self._session = _ort_session(self.mw.model)
+            sess = self._session
+            outs = dict(zip((o.name for o in sess.get_outputs()),
+                            sess.run(None, {sess.get_inputs()[0].name: x})))
+        else:
+            outs = _run_qonnx(self.mw, x, all_tensors)
+        if self.output_name not in outs:
+            raise ModelImportError(f"model {self.label!r}: reference run produced no "
+                                   f"{self.output_name!r}")
+        return outs if all_tensors else outs[self.output_name]
+
+
+def reference(model: Any, x: Any, all_tensors: bool = False) -> Any:
+    """Run the reference level of ``model`` (path, ModelProto, ModelWrapper or torch module)
+    on the float input ``x``; returns the output array (``all_tensors``: a dict of every
+    tensor, QONNX execution only). To run one model on many inputs, open it once with
+    :class:`Reference`."""
+    return Reference(model, x)(x, all_tensors)
 
 
 def _fixed_batch(mw: ModelWrapper) -> int:

@@ -7,6 +7,8 @@
   ``out = offset + scale * #{s : acc >= T[j, s]}``, so no (M, N) accumulator array is made.
 * :func:`xnor_window_threshold`: the same for every sliding window of an image of packed
   pixels, so neither the im2col rows nor their packed copy is made (qsim/models/_packed.py).
+* :func:`threshold_rows`: thresholds on accumulators another path made (the GEMM paths), in
+  one pass straight into the output.
 
 Compiled on first use and cached on disk (``cache=True``); the Python source is the
 specification and runs unchanged with ``NUMBA_DISABLE_JIT=1``.
@@ -25,7 +27,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-__all__ = ["pack_bits", "xnor_popcount", "xnor_popcount_threshold", "xnor_window_threshold"]
+__all__ = ["pack_bits", "threshold_rows", "xnor_popcount", "xnor_popcount_threshold",
+           "xnor_window_threshold"]
 
 _LOW_BITS = np.uint64(0x0101010101010101)  # bit 0 of each of the 8 bytes
 _M1 = np.uint64(0x5555555555555555)
@@ -129,3 +132,29 @@ def xnor_window_threshold(xpix, wp, geom, k, thr, scale, offset, out):  # pragma
                 for t in range(steps):
                     count += a_j >= thr[j, t]
                 out[b, oy, ox, j] = offset + scale * count
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def threshold_rows(acc, thr, scale, offset, out):  # pragma: no cover - compiled
+    """``out[i, j] = offset + scale * #{s : acc[i, j] >= thr[j, s]}`` for accumulators acc
+    (M, N) and thresholds thr (N, S), ascending along s (a binary search per element), in one
+    pass: no boolean or count array is made. acc and thr are integers (or floats holding
+    exact integers) of any width numba compares exactly; out of the output's compact dtype."""
+    m, n = acc.shape
+    steps = thr.shape[1]
+    if steps == 1:  # one compare per element (BIPOLAR and one-bit outputs): vectorizes
+        for i in prange(m):
+            for j in range(n):
+                out[i, j] = offset + scale * (acc[i, j] >= thr[j, 0])
+        return
+    for i in prange(m):
+        for j in range(n):
+            a = acc[i, j]
+            lo, hi = 0, steps
+            while lo < hi:  # first s with thr[j, s] > a: #{s : a >= thr[j, s]}
+                mid = (lo + hi) // 2
+                if thr[j, mid] <= a:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            out[i, j] = offset + scale * lo

@@ -28,9 +28,8 @@ import numpy as np
 from qsim.errors import ConfigError
 from qsim.models import _calibrate
 from qsim.models._dtypes import BINARY, BIPOLAR, DType, IntArray, compact_dtype
-from qsim.models._kernels import pack_bits, xnor_popcount, xnor_popcount_threshold
+from qsim.models._kernels import pack_bits, threshold_rows, xnor_popcount, xnor_popcount_threshold
 from qsim.models._matmul import exact_matmul, float_gemm, int8_gemm, int8_gemm_available
-from qsim.models._threshold import multithreshold
 
 __all__ = ["FastPath", "make_fast_path"]
 
@@ -174,21 +173,28 @@ class FastPath:
             return self._run_rows(x, path)
         out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
         for start in range(0, len(x), rows):
-            out[start:start + rows] = self._run_rows(x[start:start + rows], path)
+            self._run_rows(x[start:start + rows], path, out[start:start + rows])
         return out
 
-    def _run_rows(self, x: np.ndarray, path: str) -> np.ndarray:
+    def _run_rows(self, x: np.ndarray, path: str, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """The output of rows ``x``, written into ``out`` when given (else a new array)."""
+        if out is None:
+            out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
         if self.thresholds is None:
-            return self.accumulate(x, path).astype(compact_dtype(self.odt))
-        if path == "xnor":
-            return self._run_xnor(x)
-        if path == "int8" and self.xnor != "binary":
-            values, thr = self._raw_int8(x), self._int8_thresholds
+            out[...] = self.accumulate(x, path)
+        elif path == "xnor":
+            out[...] = self._run_xnor(x)
         else:
-            values = self.accumulate(x, path)
-            thr = self.thresholds.astype(values.dtype) if values.dtype != np.int64 \
-                else self.thresholds
-        return multithreshold(values, thr, self.act_val, self.odt)
+            if path == "int8" and self.xnor != "binary":
+                values, thr = self._raw_int8(x), self._int8_thresholds
+            else:
+                values = self.accumulate(x, path)
+                thr = self.thresholds.astype(values.dtype) if values.dtype != np.int64 \
+                    else self.thresholds
+            bipolar = self.odt == BIPOLAR  # S = 1: -1 + 2 * count
+            threshold_rows(values, thr, 2 if bipolar else 1, -1 if bipolar else self.act_val,
+                           out)
+        return out
 
     def _fix(self, dot: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Accumulator from the dot product of the (shifted) values, exactly in integers."""
@@ -230,8 +236,11 @@ class FastPath:
     def _raw_int8(self, x: np.ndarray) -> np.ndarray:
         """(x - offset) @ W as int32 (N, MH): exact, no partial sum reaches 2**31."""
         offset = self.x_offset or 0
-        x8 = x if x.dtype == np.int8 and not offset else \
-            (x.astype(np.int16) - offset).astype(np.int8)
+        if x.dtype == np.uint8 and offset == 128:  # x - 128 in two's complement: flip bit 7
+            x8 = np.bitwise_xor(x, np.uint8(0x80)).view(np.int8)
+        else:
+            x8 = x if x.dtype == np.int8 and not offset else \
+                (x.astype(np.int16) - offset).astype(np.int8)
         return int8_gemm(x8, self._w_int8)  # (N, MW) @ (MW, MH) -> (N, MH) int32
 
     def _dot_int8(self, x: np.ndarray) -> np.ndarray:

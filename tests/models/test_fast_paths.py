@@ -263,3 +263,24 @@ def test_large_batches_in_row_blocks_equal_one_block() -> None:
     want = (_reference(x, w, False)[:, :, None] >= t[None]).sum(axis=2)
     for path in cfg._fast.candidates:
         np.testing.assert_array_equal(cfg.compute(x, path), want, err_msg=path)
+
+
+def test_uint8_pixels_and_many_thresholds_through_every_path() -> None:
+    """UINT8 pixels in their compact uint8 dtype (the int8 path flips bit 7 instead of
+    subtracting 128) at 0 and 255, and 255 ascending thresholds with repeats (the binary search
+    of the threshold kernel), against an independent count."""
+    rng = np.random.default_rng(11)
+    mw, mh = 27, 8
+    w = _rand(rng, "INT8", (mw, mh))
+    cfg0 = MVTU(mw=mw, mh=mh, idt="UINT8", wdt="INT8", weights=w)
+    lo, hi = cfg0.acc_range
+    t = np.sort(rng.integers(lo - 3, hi + 4, (mh, 255)), axis=1)
+    t[:, 100:110] = t[:, 100:101]  # a run of equal thresholds
+    cfg = MVTU(mw=mw, mh=mh, idt="UINT8", wdt="INT8", weights=w, thresholds=t, odt="UINT8")
+    x = np.concatenate([_rand(rng, "UINT8", (300, mw)), _extreme_inputs(w, "UINT8"),
+                        np.zeros((1, mw)), np.full((1, mw), 255)]).astype(np.uint8)
+    acc = _reference(x.astype(np.int64), w, False)
+    want = (acc[:, :, None] >= t[None, :, :]).sum(axis=2)
+    assert "int8" in cfg._fast.candidates
+    for path in cfg._fast.candidates:
+        np.testing.assert_array_equal(cfg._fast.run(x, path), want, err_msg=path)

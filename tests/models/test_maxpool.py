@@ -53,3 +53,17 @@ def test_config_errors(over: dict, match: str) -> None:
     kw.update(over)
     with pytest.raises(ConfigError, match=match):
         MaxPool(**kw)
+
+
+@pytest.mark.parametrize("idt", ["BIPOLAR", "BINARY"])
+@pytest.mark.parametrize("channels,kernel", [(64, 2), (16, 3), (12, 2), (6, (1, 2)), (3, 2)])
+def test_one_bit_values_as_words_match_loops(idt: str, channels: int, kernel: object) -> None:
+    """One-bit values in their compact int8 dtype, many channels and few: mostly -1 (or 0), so
+    whole windows of it occur and their max must stay -1 (0)."""
+    cfg = MaxPool(ifm_dim=6, channels=channels, kernel=kernel, pe=1, idt=idt)
+    rng = np.random.default_rng(channels)
+    low = -1 if idt == "BIPOLAR" else 0
+    x = np.where(rng.random((3, 6, 6, channels)) < 0.8, low, 1)
+    want = np.array([ref_maxpool(i, cfg.kernel) for i in x.tolist()])
+    np.testing.assert_array_equal(cfg(x), want)
+    np.testing.assert_array_equal(cfg.run(x.astype(np.int8), check=False), want)
