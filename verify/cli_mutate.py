@@ -42,6 +42,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seed", type=nonneg_int, default=0, help="sampling seed (default 0)")
     p.add_argument("--rerun-survivors", action="store_true",
                    help="run recorded survivors again (after adding tests that may kill them)")
+    p.add_argument("--rerun-timeouts", action="store_true",
+                   help="run recorded timeouts again (on a loaded machine a selection can run "
+                        "out of time without a bug; give a longer --timeout)")
     p.add_argument("--prove", action="store_true",
                    help="after the campaign, try to prove each survivor equivalent (yosys "
                         "miter + ABC PDR from reset; logs in OUT/proofs)")
@@ -118,10 +121,13 @@ def run(args: argparse.Namespace) -> int:
     campaign = Campaign(REPO, out, plan, tests_of, jobs=args.jobs,
                         timeout=float(args.timeout) if args.timeout else None,
                         rerun_survivors=args.rerun_survivors,
+                        rerun_timeouts=args.rerun_timeouts,
                         progress=lambda msg: console.print(msg, markup=False))
     records = load_results(out) if args.prove_only else campaign.run()
-    if args.prove or args.prove_only:
-        records = prove_survivors(out, records, lambda msg: console.print(msg, markup=False))
+    if args.prove or args.prove_only:  # the survivors of the chosen cores only
+        chosen = {k: r for k, r in records.items() if r.get("core") in plan}
+        records.update(prove_survivors(out, chosen,
+                                       lambda msg: console.print(msg, markup=False)))
     meta = {"seed": args.seed, "per_core": args.per_core, "jobs": args.jobs,
             "tests": {c: list(tests_of(c)) for c in cores},
             "seconds": round(time.monotonic() - t0, 1)}

@@ -135,6 +135,7 @@ class Campaign:
     timeout: Optional[float] = None
     keep_work: bool = False
     rerun_survivors: bool = False  # judge recorded survivors again (after adding tests)
+    rerun_timeouts: bool = False  # judge recorded timeouts again (a loaded machine's timeout)
     progress: Callable[[str], None] = lambda msg: None
 
     def __post_init__(self) -> None:
@@ -167,8 +168,9 @@ class Campaign:
 
     def run(self) -> dict[str, dict[str, Any]]:
         """Run every planned mutant without a record yet; return all records."""
-        done = {k: r for k, r in load_results(self.out).items()
-                if not (self.rerun_survivors and r["verdict"] == "survived")}
+        again = {v for v, on in (("survived", self.rerun_survivors),
+                                 ("timeout", self.rerun_timeouts)) if on}
+        done = {k: r for k, r in load_results(self.out).items() if r["verdict"] not in again}
         todo = [(core, m) for core, ms in self.plan.items() for m in ms if m.id not in done]
         limits = {}
         for core in self.plan:

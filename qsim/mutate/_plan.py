@@ -26,29 +26,50 @@ _KILLS = "tests/rtl/test_rtl_mutation_kills.py::"  # tests written for earlier s
 _STITCH = ("tests/stitch/test_stitched.py::test_native_matches_design_and_cycle_model"
            "[tiny_conv-depths2-4-True-stall0.4]")
 
+
+def _random_init(block: str) -> str:
+    """The graph blocks of type ``block`` started from random register values (native
+    harness): kills a state register that lost its reset."""
+    return _KILLS + f"test_graph_blocks_from_random_register_values[{block}]"
+
+
+def _random_regs(block: str) -> str:
+    """The block tests' configs of type ``block`` from random register values."""
+    return _KILLS + f"test_blocks_from_random_register_values[{block}]"
+
+
 #: Default test selection (pytest arguments) per core.
 CORE_TESTS: dict[str, tuple[str, ...]] = {
-    "qsim_mvtu": (_BLOCKS + "test_mvtu_matches_model",),
+    "qsim_mvtu": (_BLOCKS + "test_mvtu_matches_model", _random_regs("MVTU")),
     "qsim_threshold": (_BLOCKS + "test_thresholding_matches_model",
-                       _BLOCKS + "test_mvtu_matches_model"),
+                       _BLOCKS + "test_mvtu_matches_model", _random_regs("Thresholding"),
+                       _random_regs("MVTU")),
     "qsim_thresholding": (_BLOCKS + "test_thresholding_matches_model",
                           _KILLS + "test_thresholding_with_bipolar_input",
-                          _KILLS + "test_thresholding_negative_values_in_the_top_lane"),
-    "qsim_swg": (_BLOCKS + "test_swg_matches_model",),
+                          _KILLS + "test_thresholding_negative_values_in_the_top_lane",
+                          _random_regs("Thresholding")),
+    "qsim_swg": (_BLOCKS + "test_swg_matches_model", _random_regs("SlidingWindow")),
     "qsim_maxpool": (_BLOCKS + "test_maxpool_matches_model",
-                     _KILLS + "test_maxpool_with_three_channel_folds"),
+                     _KILLS + "test_maxpool_with_three_channel_folds", _random_regs("MaxPool")),
     "qsim_fifo": (_BLOCKS + "test_fifo_and_dwc_match_models", _STITCH),
     "qsim_dwc": (_BLOCKS + "test_fifo_and_dwc_match_models", _STITCH),
     "qsim_ibuf": (_BLOCKS + "test_thresholding_matches_model",
-                  _BLOCKS + "test_fifo_and_dwc_match_models"),
+                  _BLOCKS + "test_fifo_and_dwc_match_models", _random_regs("Thresholding")),
     "qsim_oreg": (_BLOCKS + "test_thresholding_matches_model",
-                  _BLOCKS + "test_fifo_and_dwc_match_models"),
-    "qsim_axis_wrap": (_BLOCKS + "test_thresholding_matches_model",),
-    "qsim_fmpadding": (_GRAPH,),
-    "qsim_duplicate_streams": (_GRAPH,),
-    "qsim_add_streams": (_GRAPH,),
-    "qsim_global_acc_pool": (_GRAPH,),
-    "qsim_label_select": (_GRAPH,),
+                  _BLOCKS + "test_fifo_and_dwc_match_models", _random_regs("Thresholding")),
+    "qsim_axis_wrap": (_BLOCKS + "test_thresholding_matches_model",
+                       _KILLS + "test_axis_wrap_with_byte_aligned_words"),
+    "qsim_fmpadding": (_GRAPH,
+                       _KILLS + "test_fmpadding_three_channel_folds_in_a_one_pixel_wide_image",
+                       _random_init("FMPadding")),
+    "qsim_duplicate_streams": (_GRAPH, _random_init("DuplicateStreams")),
+    "qsim_add_streams": (_GRAPH, _KILLS + "test_add_streams_with_a_bipolar_first_input",
+                         _random_init("AddStreams")),
+    "qsim_global_acc_pool": (_GRAPH,
+                             _KILLS + "test_global_acc_pool_with_three_and_five_channel_folds",
+                             _random_init("GlobalAccPool")),
+    "qsim_label_select": (_GRAPH, _KILLS + "test_label_select_output_index_with_an_odd_fold",
+                          _random_init("LabelSelect")),
 }
 
 

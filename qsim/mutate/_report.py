@@ -46,7 +46,7 @@ def summarize(records: dict[str, dict[str, Any]], plan: dict[str, list[Any]],
                        "kill_rate": _rate(counts),
                        "by_operator": {op: dict(c) for op, c in sorted(by_op.items())}}
     survivors = [{**{k: r[k] for k in ("id", "core", "file", "line", "op", "before", "after")},
-                  "proof": r.get("proof")}
+                  "proof": r.get("proof"), "proof_reason": r.get("proof_reason")}
                  for r in sorted(recs, key=lambda r: r["id"]) if r["verdict"] == "survived"]
     return {"qsim_version": __version__, **meta, "cores": cores,
             "total": {"planned": len(planned), "run": len(recs),

@@ -136,7 +136,8 @@ def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
     def fake(core: str, mutant: Mutant) -> prove.ProofResult:
         proved.append(mutant.id)
         verdict = "equivalent" if mutant == a else "not equivalent"
-        return prove.ProofResult(verdict, ("Fifo(depth=1)",), 0.1, f"log of {mutant.id}")
+        return prove.ProofResult(verdict, ("Fifo(depth=1)",), 0.1, f"log of {mutant.id}",
+                                 "" if mutant == a else "Fifo(depth=2)")
 
     monkeypatch.setattr(prove, "prove_mutant", fake)
     records = prove.prove_survivors(tmp_path, campaign.load_results(tmp_path))
@@ -148,8 +149,66 @@ def test_proved_survivors_leave_the_kill_rate(tmp_path: Path,
     core = summary["cores"]["qsim_oreg"]
     assert (core["equivalent"], core["survived"], core["kill_rate"]) == (1, 1, 0.5)
     assert [s["proof_log"] for s in summary["equivalents"]] == [f"proofs/{a.id}.log"]
+    assert [(s["id"], s["proof"], s["proof_reason"]) for s in summary["survivors"]] == [
+        (b.id, "not equivalent", "Fifo(depth=2)")]  # the config that decided
     write_summary(tmp_path, summary)
     assert f"proofs/{a.id}.log" in (tmp_path / "report.html").read_text()
     proved.clear()
     prove.prove_survivors(tmp_path, records)
     assert proved == []  # a recorded attempt is not repeated
+
+
+def test_recorded_timeouts_run_again_only_when_asked(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    # a timeout on a loaded machine may be no kill: --rerun-timeouts judges it again (with
+    # the timeout the caller gives), and leaves killed and surviving records alone
+    calls: list[tuple[str, float]] = []
+
+    def fake(tests: Sequence[str], rtl_dir: Path, work: Path, repo: Path,
+             timeout: float) -> SelectionRun:
+        calls.append((work.name, timeout))
+        return SelectionRun(0, 0.5, False, "x")
+
+    monkeypatch.setattr(campaign, "run_selection", fake)
+    plan = _plan()
+    (tmp_path / "mutants").mkdir()
+    for m, verdict in zip(plan["qsim_oreg"], ("timeout", "killed", "survived")):
+        (tmp_path / "mutants" / f"{m.id}.json").write_text(json.dumps(
+            {**m.to_dict(), "core": "qsim_oreg", "verdict": verdict, "seconds": 1.0}))
+    Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py"]).run()
+    assert calls == []
+    records = Campaign(REPO, tmp_path, plan, lambda core: ["tests/x.py"], timeout=600.0,
+                       rerun_timeouts=True).run()
+    first = plan["qsim_oreg"][0].id
+    assert calls == [("baseline-qsim_oreg", 600.0), (first, 600.0)]
+    assert [records[m.id]["verdict"] for m in plan["qsim_oreg"]] == [
+        "survived", "killed", "survived"]
+
+
+def test_prove_only_proves_the_chosen_cores_survivors(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # a store holding survivors of two cores: --prove-only --cores qsim_oreg leaves the other
+    # core's survivor alone (another campaign may be judging it again meanwhile)
+    import qsim.mutate as mutate
+    from qsim.cli import main
+
+    oreg = _plan()["qsim_oreg"][0]
+    fifo = mutants_of("qsim_fifo.sv", (RTL_DIR / "qsim_fifo.sv").read_text())[0]
+    (tmp_path / "mutants").mkdir()
+    for m, core in ((oreg, "qsim_oreg"), (fifo, "qsim_fifo")):
+        (tmp_path / "mutants" / f"{m.id}.json").write_text(json.dumps(
+            {**m.to_dict(), "core": core, "verdict": "survived", "seconds": 1.0}))
+    import qsim.mutate._prove as prove
+
+    proved: list[str] = []
+
+    def fake(core: str, mutant: Mutant) -> prove.ProofResult:
+        proved.append(mutant.id)
+        return prove.ProofResult("equivalent", ("Fifo(depth=1)",), 0.1, "log")
+
+    monkeypatch.setattr(prove, "prove_mutant", fake)
+    assert mutate.prove_survivors is prove.prove_survivors
+    main(["mutate", "--prove-only", "--cores", "qsim_oreg", "--per-core", "1",
+          "--out", str(tmp_path)])
+    assert proved == [oreg.id]
+    assert campaign.load_results(tmp_path)[fifo.id]["verdict"] == "survived"

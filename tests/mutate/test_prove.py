@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qsim.mutate import Mutant, mutants_of
+from qsim.mutate._proof_configs import PROOF_CONFIGS, _swg, _thresholding
 from qsim.mutate._prove import prove_mutant
 from qsim.pipeline import Fifo
 from qsim.rtlsim.svgen import RTL_DIR
@@ -60,9 +61,40 @@ def test_a_branch_no_config_elaborates_is_not_proven() -> None:
     # nothing about the branch
     m = _mutant("qsim_threshold", "stuck", "assign data_o[p*OBITS +: OBITS] = val_i",
                 "= '0;")
-    r = prove_mutant("qsim_threshold", m)
+    r = prove_mutant("qsim_threshold", m, _thresholding())
     assert r.verdict == "not proven", r.log[-3000:]
     assert "no proof config elaborates the mutated line" in r.log and r.configs == ()
+
+
+def test_the_mvtu_config_elaborates_the_no_threshold_branch() -> None:
+    # qsim_threshold's default configs end with an MVTU without thresholds: the same mutant
+    # is decided there (the accumulator output stuck at 0)
+    m = _mutant("qsim_threshold", "stuck", "assign data_o[p*OBITS +: OBITS] = val_i",
+                "= '0;")
+    r = prove_mutant("qsim_threshold", m)
+    assert r.verdict == "not equivalent", r.log[-3000:]
+    assert r.reason.startswith("MVTU(") and "ABC pdr status: snl_SAT" in r.log
+
+
+def test_mvtu_proofs_decide_both_ways() -> None:
+    # SFW's condition SF > 2 instead of SF > 1: the same width at SF = 1, 2, 3 (every config);
+    # the tile counter wrapping at TILES + 1: the first config (4 tiles) runs past its weights
+    eq = _mutant("qsim_mvtu", "const", "SFW   = (SF > 1)", "(SF > 2)")
+    r = prove_mutant("qsim_mvtu", eq)
+    assert r.verdict == "equivalent", r.log[-3000:]
+    assert len(r.configs) == len(PROOF_CONFIGS["qsim_mvtu"]())
+    ne = _mutant("qsim_mvtu", "arith", "tile_q == TW'(TILES - 1)", "TW'(TILES + 1)")
+    r = prove_mutant("qsim_mvtu", ne)
+    assert r.verdict == "not equivalent", r.log[-3000:]
+
+
+def test_a_proof_past_its_time_limit_says_so() -> None:
+    # a one-second PDR limit on a sliding window: undecided, and the reason names the limit
+    m = _mutant("qsim_swg", "param", "localparam int unsigned OXW", "+ 1;")
+    r = prove_mutant("qsim_swg", m, _swg()[:1], seconds=1.0)
+    assert r.verdict == "not proven", r.log[-3000:]
+    assert "time limit reached: PDR limit 1 s reached" in r.reason, r.reason
+    assert r.reason.startswith("SlidingWindow(")
 
 
 def test_conditional_generate_lines_are_found() -> None:
