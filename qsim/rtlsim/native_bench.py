@@ -49,6 +49,7 @@ from qsim.rtlsim.native_run import (
     _w32,
     _words_to_bytes,
     build_harness,
+    harness_failure,
 )
 from qsim.rtlsim.patterns import DEFAULT_PATTERNS, Pattern
 from qsim.rtlsim.svgen import (
@@ -250,8 +251,9 @@ def run_rtl_native(cfgs: Sequence[Block],
         proc = subprocess.run([str(build.exe), str(d)], capture_output=True, text=True,
                               check=False)
         if proc.returncode != 0:
-            raise SimulationError(f"native per-layer bench failed (exit {proc.returncode}) in "
-                                  f"{str(d)!r}:\n{proc.stderr.strip()}")
+            raise SimulationError(f"native per-layer bench failed (exit {proc.returncode}), "
+                                  f"run {run['name']!r}:\n  "
+                                  f"{harness_failure(proc, d, [i.cfg.owner for i in insts])}")
         results.append(_read_run(d, insts, run["name"]))
     result = {"runs": results}
     sim_s = time.perf_counter() - t0

@@ -36,6 +36,7 @@ from qsim.errors import SimulationError
 from qsim.pipeline.fifo_sizing import FifoSizing
 from qsim.pipeline.plan import FifoDepths, Stitched, stitch
 from qsim.rtlsim import stitch as sv
+from qsim.rtlsim._evidence import assertion_report
 from qsim.rtlsim._memfile import MEM_DIR_MACRO
 from qsim.rtlsim.build import DEFAULT_CACHE, mem_dir_define
 from qsim.rtlsim.svgen import write_mem_files
@@ -260,7 +261,7 @@ def run_stitched(st: Stitched, words: Sequence[int], n_out: int,
             what = {_EXIT_WATCHDOG: "liveness watchdog fired",
                     _EXIT_LIMIT: "cycle limit reached"}.get(proc.returncode, "harness failed")
             raise SimulationError(f"native rtlsim of Design {st.design.name!r}: {what} (exit "
-                                  f"{proc.returncode}):\n{proc.stderr.strip()}")
+                                  f"{proc.returncode}):\n  {harness_failure(proc, d, [])}")
         out = _bytes_to_words((d / "out_words.bin").read_bytes(), st.out_bits)
         transfer = np.fromfile(d / "transfer.bin", dtype=np.int64)
         accept = np.fromfile(d / "accept.bin", dtype=np.int64)
@@ -360,3 +361,16 @@ def check_native(design: Any, sizing: FifoSizing, x: Any, **kwargs: Any) -> tupl
             raise AssertionError(f"native output differs with depths {list(depths)}")
         out.append(int(transfer[-1]) + 1)
     return out[0], out[1]
+
+
+def harness_failure(proc: "subprocess.CompletedProcess[str]", run_dir: Path,
+                    owners: Sequence[str]) -> str:
+    """Evidence of a native harness run that failed: its output kept as ``harness.log`` in
+    ``run_dir``, the SV assertions in it (text, block, instance, source; Verilator prints
+    them on stdout), else the output's last lines. ``owners[k]`` names bench instance k."""
+    text = proc.stdout + proc.stderr
+    log = run_dir / "harness.log"
+    log.write_text(text)
+    found = assertion_report(log, None, owners)
+    tail = "\n  ".join(text.strip().splitlines()[-20:])
+    return f"{found or tail}\n  (harness output: {str(log)!r})"

@@ -112,3 +112,26 @@ def test_sv_assertion_is_reported_with_text_instance_run_and_cycle(
                        r"\), run 'none', cycle 3: qsim_mvtu accumulator: PE 0 value 15 outside "
                        r"\[0, 14\] at step nf=0 sf=2 tile=2 \[qsim_mvtu\.sv:\d+\]"):
         run_rtl([cfg], [corner_inputs(cfg)])
+
+
+def test_sv_assertion_under_the_native_harness_is_reported_with_its_text_and_instance(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same armed assertion under the native per-layer harness: Verilator prints it on
+    stdout, and the error carries its text, the block, the instance and the source line (it
+    used to show only the empty stderr)."""
+    from qsim.errors import SimulationError
+    from qsim.rtlsim import svgen
+    from qsim.rtlsim._corespec import SvParam
+    from qsim.rtlsim.native_bench import run_rtl_native
+    from qsim.verify.corners import corner_inputs
+    from qsim.verify.edge_configs import type_boundary_set
+
+    monkeypatch.setattr(svgen, "_acc_check", lambda cfg: (
+        SvParam("ACC_CHECK", 1, "bit", ""), SvParam("ACC_MIN", 0, "int", ""),
+        SvParam("ACC_MAX", 14, "int", "")))
+    cfg = type_boundary_set()[0]
+    with pytest.raises(SimulationError, match=r"(?s)native per-layer bench failed.*SV assertion "
+                       r"failed in MVTU 'acc_uint4_full' \(instance i0, .*\).*qsim_mvtu "
+                       r"accumulator: PE 0 value 15 outside \[0, 14\] .*\[qsim_mvtu\.sv:\d+\]"
+                       r".*harness output: '"):
+        run_rtl_native([cfg], [corner_inputs(cfg)])
