@@ -366,11 +366,12 @@ def check_native(design: Any, sizing: FifoSizing, x: Any, **kwargs: Any) -> tupl
 def harness_failure(proc: "subprocess.CompletedProcess[str]", run_dir: Path,
                     owners: Sequence[str]) -> str:
     """Evidence of a native harness run that failed: its output kept as ``harness.log`` in
-    ``run_dir``, the SV assertions in it (text, block, instance, source; Verilator prints
-    them on stdout), else the output's last lines. ``owners[k]`` names bench instance k."""
-    text = proc.stdout + proc.stderr
+    ``run_dir``; the SV assertions in it (text, block, instance, source: Verilator prints
+    them on stdout) and the harness's own report (stderr: watchdog, links, FIFOs); the last
+    lines of stdout when neither says anything. ``owners[k]`` names bench instance k."""
     log = run_dir / "harness.log"
-    log.write_text(text)
-    found = assertion_report(log, None, owners)
-    tail = "\n  ".join(text.strip().splitlines()[-20:])
-    return f"{found or tail}\n  (harness output: {str(log)!r})"
+    log.write_text(proc.stdout + proc.stderr)
+    parts = [p for p in (assertion_report(log, None, owners), proc.stderr.strip()) if p]
+    if not parts:
+        parts = ["\n  ".join(proc.stdout.strip().splitlines()[-20:]) or "(no output)"]
+    return "\n  ".join(parts) + f"\n  (harness output: {str(log)!r})"
