@@ -67,8 +67,12 @@ def _threshold() -> list[Any]:
 def _maxpool() -> list[Any]:
     from qsim.models import MaxPool
 
+    # a 4 x 4 window: a window counter that counts down meets KH - 1 on the right row for
+    # KH = 2, 3, 5, 9 (2**KHW = 2*KH - 2) and only there, so kernels of 2 and 3 alone would
+    # prove such a mutant equivalent
     return [MaxPool(ifm_dim=2, channels=2, kernel=2, pe=1, idt="INT2"),
-            MaxPool(ifm_dim=(2, 3), channels=3, kernel=(1, 3), pe=1, idt="UINT2")]
+            MaxPool(ifm_dim=(2, 3), channels=3, kernel=(1, 3), pe=1, idt="UINT2"),
+            MaxPool(ifm_dim=4, channels=1, kernel=4, pe=1, idt="BINARY")]
 
 
 def _swg() -> list[Any]:

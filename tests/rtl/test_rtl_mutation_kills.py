@@ -43,6 +43,16 @@ def test_maxpool_with_three_channel_folds() -> None:
                frames=2, seed=4)
 
 
+def test_maxpool_with_four_row_and_four_column_windows() -> None:
+    # the window-row counter kh_q counting down (kh_q - 1) wraps to 2**KHW - 1 and still meets
+    # KH - 1 on the KH-th row when 2**KHW = 2*KH - 2, i.e. for KH = 2, 3, 5, 9: every tested
+    # MaxPool had KH and KW in {1, 2, 3}, and the proof configs too, so the mutant survived
+    # and was "proved" equivalent. KH = KW = 4 (and 6) is where the order shows.
+    verify_rtl([MaxPool(ifm_dim=(4, 8), channels=2, kernel=4, pe=1, idt="INT3"),
+                MaxPool(ifm_dim=(6, 4), channels=1, kernel=(6, 4), pe=1, idt="UINT2")],
+               frames=2, seed=11)
+
+
 def test_thresholding_negative_values_in_the_top_lane() -> None:
     # qsim_thresholding's decoded values one bit short (``logic [PE*AW-2:0] val``) lose the top
     # lane's sign bit: a negative value there reads as a positive one. Verilator keeps a stray
