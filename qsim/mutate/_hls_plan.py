@@ -34,7 +34,7 @@ HLS_CORE_TESTS: dict[str, tuple[str, ...]] = {
     "hls:activation": (*_THR, _BLOCKS + "[mvtu]"),
     "hls:common": (*_THR, *_MAXPOOL, _NEW + "test_random_inputs_match_model"),
     "hls:thresholding": _THR,
-    "hls:mvtu": (_BLOCKS + "[mvtu]",
+    "hls:mvtu": (_KILLS + "test_mvtu_xnor_wider_than_64_lanes", _BLOCKS + "[mvtu]",
                  "tests/cppsim/test_corners.py::test_corner_set_matches_model"),
     "hls:maxpool": _MAXPOOL,
     "hls:sliding_window": (_BLOCKS + "[sliding_window]",),

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from qsim.models import MaxPool, Thresholding
+from qsim.models import MVTU, MaxPool, Thresholding
 
 from ._configs import rand_values
 from ._harness import check_block, compile_configs
@@ -74,4 +74,31 @@ def test_maxpool_kernel_edges() -> None:
         dt = cfg.idt.get_canonical_name()
         x = rand_values(rng, dt, (5, *cfg.in_frame_shape))  # five images in a row
         x[2] = int(DataType[dt].min())  # one image of ties at the type's minimum
+        check_block(lib, sym, cfg, x)
+
+
+def _xnor_configs() -> list[MVTU]:
+    rng = np.random.default_rng(21)
+    cfgs = []
+    for mw, simd, mh, pe, idt in ((256, 128, 4, 2, "BIPOLAR"), (130, 65, 3, 1, "BINARY")):
+        w = rng.integers(0, 2, (mw, mh))
+        w = 2 * w - 1 if idt == "BIPOLAR" else w
+        t = rng.integers(mw // 2 - 6, mw // 2 + 7, (mh, 1))
+        cfgs.append(MVTU(mw=mw, mh=mh, pe=pe, simd=simd, idt=idt, wdt=idt, weights=w,
+                         thresholds=t, odt="BINARY", binary_xnor=True, name=f"xnor_simd{simd}"))
+    return cfgs
+
+
+def test_mvtu_xnor_wider_than_64_lanes() -> None:
+    """The XNOR popcount loop over SIMD lanes (the one HLS synthesizes) runs in cppsim only for
+    SIMD > 64 (up to 64 lanes cppsim counts with one popcount instruction): every block test had
+    SIMD <= 64, so a loop that skipped a lane or counted disagreements survived. SIMD 128 and
+    65, random words and words that agree (or disagree) with a weight row in every lane."""
+    cfgs = _xnor_configs()
+    rng = np.random.default_rng(22)
+    for (lib, sym), cfg in zip(compile_configs(cfgs), cfgs):
+        low = -1 if cfg.idt.get_canonical_name() == "BIPOLAR" else 0
+        x = np.where(rng.random((6, cfg.mw)) < 0.5, low, 1)
+        row = np.asarray(cfg.weights)[:, 0]
+        x[4], x[5] = row, np.where(row == 1, low, 1)  # count = MW and count = 0 on column 0
         check_block(lib, sym, cfg, x)
