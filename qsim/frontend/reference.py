@@ -97,13 +97,15 @@ class Reference:
             self.domains = {"qonnx.custom_op.general"}
         self.mw = mw
         self.output_name = str(mw.graph.output[0].name)
+        self._one_by_one = _fixed_batch(mw) == 1  # exports often hard-code batch 1
+        self._standard = all(d in _STANDARD_DOMAINS for d in self.domains)  # onnxruntime
         self._session: Any = None
 
     def __call__(self, x: Any, all_tensors: bool = False) -> Any:
         """The output array for float input ``x`` (``all_tensors``: a dict of every tensor,
         QONNX execution only)."""
         x = np.asarray(x, dtype=np.float32)
-        if _fixed_batch(self.mw) == 1 and x.shape[0] > 1:  # exports hard-code batch 1
+        if self._one_by_one and x.shape[0] > 1:
             runs = [self._run(x[i:i + 1], all_tensors) for i in range(x.shape[0])]
             if all_tensors:
                 # run-time tensors get their batch back; constants (0-d, weights) kept once
@@ -113,7 +115,7 @@ class Reference:
         return self._run(x, all_tensors)
 
     def _run(self, x: np.ndarray, all_tensors: bool) -> Any:
-        if all(d in _STANDARD_DOMAINS for d in self.domains) and not all_tensors:
+        if self._standard and not all_tensors:
             if self._session is None:
                 self._session = _ort_session(self.mw.model)
             sess = self._session

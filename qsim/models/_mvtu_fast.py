@@ -183,7 +183,7 @@ class FastPath:
         if self.thresholds is None:
             out[...] = self.accumulate(x, path)
         elif path == "xnor":
-            out[...] = self._run_xnor(x)
+            self._run_xnor(x, out)
         else:
             if path == "int8" and self.xnor != "binary":
                 values, thr = self._raw_int8(x), self._int8_thresholds
@@ -191,10 +191,14 @@ class FastPath:
                 values = self.accumulate(x, path)
                 thr = self.thresholds.astype(values.dtype) if values.dtype != np.int64 \
                     else self.thresholds
-            bipolar = self.odt == BIPOLAR  # S = 1: -1 + 2 * count
-            threshold_rows(values, thr, 2 if bipolar else 1, -1 if bipolar else self.act_val,
-                           out)
+            threshold_rows(values, thr, *self.count_to_output, out)
         return out
+
+    @property
+    def count_to_output(self) -> tuple[int, int]:
+        """(scale, offset) with output = offset + scale * threshold count: BIPOLAR's S = 1
+        gives -1 + 2 * count, any other odt act_val + count."""
+        return (2, -1) if self.odt == BIPOLAR else (1, self.act_val)
 
     def _fix(self, dot: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Accumulator from the dot product of the (shifted) values, exactly in integers."""
@@ -238,9 +242,10 @@ class FastPath:
         offset = self.x_offset or 0
         if x.dtype == np.uint8 and offset == 128:  # x - 128 in two's complement: flip bit 7
             x8 = np.bitwise_xor(x, np.uint8(0x80)).view(np.int8)
+        elif x.dtype == np.int8 and not offset:
+            x8 = x
         else:
-            x8 = x if x.dtype == np.int8 and not offset else \
-                (x.astype(np.int16) - offset).astype(np.int8)
+            x8 = (x.astype(np.int16) - offset).astype(np.int8)
         return int8_gemm(x8, self._w_int8)  # (N, MW) @ (MW, MH) -> (N, MH) int32
 
     def _dot_int8(self, x: np.ndarray) -> np.ndarray:
@@ -292,13 +297,11 @@ class FastPath:
         xnor_popcount(self._pack(x), self._w_bits, self.mw, out)
         return out if self.xnor else 2 * out - np.int32(self.mw)
 
-    def _run_xnor(self, x: np.ndarray) -> np.ndarray:
-        """Thresholded output straight from the popcount kernel (no accumulator array)."""
-        bipolar = self.odt == BIPOLAR
-        out = np.empty((len(x), self.mh), dtype=compact_dtype(self.odt))
+    def _run_xnor(self, x: np.ndarray, out: np.ndarray) -> None:
+        """Thresholded output straight from the popcount kernel into ``out`` (no accumulator
+        array)."""
         xnor_popcount_threshold(self._pack(x), self._w_bits, self.mw, self._match_thresholds,
-                                2 if bipolar else 1, -1 if bipolar else self.act_val, out)
-        return out
+                                *self.count_to_output, out)
 
     @cached_property
     def _match_thresholds(self) -> np.ndarray:

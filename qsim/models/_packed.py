@@ -88,11 +88,9 @@ class PackedWindowMVTU:
         if path != "packed":
             raise ConfigError(f"chain path {path!r} is not one of {CHAIN_PATHS!r}")
         fast = self.fast
-        bipolar = fast.odt == BIPOLAR
         out = np.empty((len(x), *self.swg.ofm_dim, self.mvtu.mh), dtype=compact_dtype(fast.odt))
         xnor_window_threshold(self.pack_pixels(x), self.w_bits, self.geom, fast.mw,
-                              fast._match_thresholds, 2 if bipolar else 1,
-                              -1 if bipolar else fast.act_val, out)
+                              fast._match_thresholds, *fast.count_to_output, out)
         return out
 
     def path_for(self, n: int) -> str:
