@@ -6,6 +6,14 @@
 // consumed every input word and produced exactly `n_out` words, and copies the output out.
 // Any C++ exception becomes return code 1 with its message in `msg`.
 //
+// The libraries are built with -fsanitize=bounds (qsim/cppsim/build.py): g++ checks every
+// subscript of an array whose bounds it knows and calls __ubsan_handle_out_of_bounds on a
+// violation. The handler below (no sanitizer runtime is used) records the first violation of
+// the call; the harness turns it into an error naming the array type, the index and the source
+// line once the kernel returns. An out-of-bounds load or write in a kernel (a loop running one
+// iteration too far) reads or overwrites memory next to the array in C simulation and nothing
+// in the synthesized design, so it is an error even when no output word changes.
+//
 // run_batch serves kernels with one input and one output stream; run_ports serves multi-port
 // kernels (AddStreams: two inputs of possibly different widths; DuplicateStreams: N outputs of
 // one width), with one word array per port.
@@ -16,9 +24,11 @@
 #error "qsim/cppsim.hpp is the C-simulation harness; do not synthesize it"
 #endif
 
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <initializer_list>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -27,6 +37,29 @@
 
 namespace qsim {
 namespace cppsim {
+
+// The first out-of-bounds subscript of the running kernel call (file empty: none).
+struct bounds_violation {
+  std::string where;
+  std::string array;
+  long long index = 0;
+  bool seen = false;
+};
+
+inline bounds_violation& last_violation() {
+  static thread_local bounds_violation v;
+  return v;
+}
+
+// Throws when the kernel call that just returned indexed past an array; clears the record.
+inline void check_bounds() {
+  bounds_violation& v = last_violation();
+  if (!v.seen) return;
+  const std::string text = "index " + std::to_string(v.index) + " out of bounds for " + v.array +
+                           " at " + v.where;
+  v = bounds_violation();
+  throw std::out_of_range(text);
+}
 
 template <unsigned W>
 struct limbs {
@@ -77,7 +110,9 @@ int run_batch(const char* block, Kernel kernel, const uint64_t* in, uint64_t n_i
     hls::stream<ap_uint<OUT_W> > s_out(name + " output");
     for (uint64_t i = 0; i < n_in; i++) s_in.write(from_limbs<IN_W>(in + i * limbs<IN_W>::count));
     trip_count() = 0;
+    last_violation() = bounds_violation();
     kernel(s_in, s_out, reps);
+    check_bounds();
     if (trip != nullptr) *trip = trip_count();
     if (!s_in.empty()) {
       throw stream_error("stream '" + s_in.name() + "': " + std::to_string(s_in.size()) +
@@ -181,7 +216,9 @@ int run_ports(const char* block, Kernel kernel, const uint64_t* const* in, const
     Outs outs{std::string(block)};
     ins.fill(in, n_in);
     trip_count() = 0;
+    last_violation() = bounds_violation();
     std::apply([&](auto&... streams) { kernel(streams..., outs.s, reps); }, ins.s);
+    check_bounds();
     if (trip != nullptr) *trip = trip_count();
     ins.check_consumed(reps);
     outs.drain(out, n_out);
@@ -198,5 +235,46 @@ int run_ports(const char* block, Kernel kernel, const uint64_t* const* in, const
 
 }  // namespace cppsim
 }  // namespace qsim
+
+// g++'s -fsanitize=bounds calls this (recoverable mode) with the source location and the
+// types of the array and the index (the sanitizer ABI: a location {file, line, column} and
+// type descriptors {kind, info, name}; info bit 0 = signed, info >> 1 = log2 of the bits).
+// It cannot throw (g++ treats the call as nothrow), so it records and the kernel runs on.
+namespace qsim {
+namespace cppsim {
+struct ubsan_location {
+  const char* file;
+  uint32_t line;
+  uint32_t column;
+};
+struct ubsan_type {
+  uint16_t kind;
+  uint16_t info;
+  char name[1];
+};
+struct ubsan_oob_data {
+  ubsan_location loc;
+  const ubsan_type* array_type;
+  const ubsan_type* index_type;
+};
+}  // namespace cppsim
+}  // namespace qsim
+
+extern "C" __attribute__((weak, visibility("hidden"))) void __ubsan_handle_out_of_bounds(
+    qsim::cppsim::ubsan_oob_data* data, uintptr_t index) {
+  qsim::cppsim::bounds_violation& v = qsim::cppsim::last_violation();
+  if (v.seen) return;
+  const unsigned bits = 1u << (data->index_type->info >> 1);
+  const bool is_signed = (data->index_type->info & 1) != 0;
+  long long value = static_cast<long long>(index);
+  if (is_signed && bits < 64) {  // sign-extend an index narrower than the handle
+    const unsigned shift = 64 - bits;
+    value = static_cast<long long>(static_cast<uint64_t>(index) << shift) >> shift;
+  }
+  v.seen = true;
+  v.index = value;
+  v.array = data->array_type->name;
+  v.where = std::string(data->loc.file) + ":" + std::to_string(data->loc.line);
+}
 
 #endif  // QSIM_CPPSIM_HPP

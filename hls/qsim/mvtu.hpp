@@ -39,7 +39,7 @@ namespace qsim {
 // Copy PE*TILES packed weight tiles, src[p*TILES + tile], into the on-chip array the kernel
 // reads (one word per iteration; weights[p] is PE p's bank).
 template <unsigned PE, unsigned TILES, int WB>
-void load_weights(const ap_uint<WB>* src, ap_uint<WB> weights[PE][TILES]) {
+void load_weights(const ap_uint<WB>* src, ap_uint<WB> (&weights)[PE][TILES]) {
   unsigned p = 0, tile = 0;
   for (unsigned i = 0; i < PE * TILES; i++) {
 #pragma HLS PIPELINE II = 1
@@ -90,7 +90,7 @@ template <unsigned MW, unsigned MH, unsigned SIMD, unsigned PE, typename IDT, ty
           typename ACC, bool XNOR, typename Act>
 void mvtu(hls::stream<ap_uint<SIMD * IDT::width> >& in,
           hls::stream<ap_uint<PE * Act::out_width> >& out,
-          const ap_uint<SIMD * WDT::width> weights[PE][(MH / PE) * (MW / SIMD)], const Act& act,
+          const ap_uint<SIMD * WDT::width> (&weights)[PE][(MH / PE) * (MW / SIMD)], const Act& act,
           unsigned reps) {
   static_assert(MH % PE == 0, "folding rule MH % PE == 0 violated");
   static_assert(MW % SIMD == 0, "folding rule MW % SIMD == 0 violated");

@@ -42,7 +42,10 @@ __all__ = ["DEFAULT_FLAGS", "HLS_DIR_ENV", "BuildResult", "ap_types_dir", "build
            "precompiled_header"]
 
 #: g++ flags of a cppsim library (-O1: the kernels are small; compile time dominates).
-DEFAULT_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-shared", "-fPIC", "-w")
+#: -fsanitize=bounds checks every subscript of an array of known bounds; the harness
+#: (hls/qsim/cppsim.hpp) reports a violation as the call's error.
+DEFAULT_FLAGS: tuple[str, ...] = ("-std=c++17", "-O1", "-shared", "-fPIC", "-w",
+                                  "-fsanitize=bounds")
 #: Environment variable naming another directory of the qsim HLS headers (see the module doc).
 HLS_DIR_ENV = "QSIM_HLS_DIR"
 _HLS4ML_FIX = "pip install --no-deps hls4ml==1.3.0"
