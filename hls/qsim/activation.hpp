@@ -13,14 +13,10 @@
 
 namespace qsim {
 
-// Bits to hold the values 0..N.
+// Bits to hold the values 0..N (N >= 1): the width of a threshold count of S thresholds.
 template <unsigned long long N>
 struct bits_for {
   static const unsigned value = 1 + bits_for<N / 2>::value;
-};
-template <>
-struct bits_for<0> {
-  static const unsigned value = 1;
 };
 template <>
 struct bits_for<1> {

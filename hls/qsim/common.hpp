@@ -45,8 +45,7 @@ struct Int {
   }
   template <typename V>
   static ap_uint<W> encode(const V& v) {
-    ap_int<W> t = v;  // the config guarantees v fits W bits
-    return t.range(W - 1, 0);
+    return ap_uint<W>(v);  // the low W bits: two's complement (the config guarantees v fits)
   }
 };
 
@@ -57,12 +56,9 @@ struct UInt {
   static value_type decode(const ap_uint<W>& bits) { return bits; }
   template <typename V>
   static ap_uint<W> encode(const V& v) {
-    ap_uint<W> t = v;
-    return t;
+    return ap_uint<W>(v);
   }
 };
-
-typedef UInt<1> Binary;
 
 struct Bipolar {
   static const unsigned width = 1;
@@ -70,7 +66,7 @@ struct Bipolar {
   static value_type decode(const ap_uint<1>& bit) { return bit ? value_type(1) : value_type(-1); }
   template <typename V>
   static ap_uint<1> encode(const V& v) {
-    return v > 0 ? ap_uint<1>(1) : ap_uint<1>(0);
+    return v == 1 ? ap_uint<1>(1) : ap_uint<1>(0);  // -1 -> 0, +1 -> 1; any other value -> 0
   }
 };
 

@@ -34,7 +34,7 @@ void label_select(hls::stream<ap_uint<PE * IDT::width> >& in,
   static_assert(K >= 1 && K <= LABELS, "1 <= K <= Labels violated");
   const unsigned NF = LABELS / PE;
   typedef typename IDT::value_type value;
-  typedef ap_uint<ODT::width> index;  // LABELS - 1 fits ODT, so it fits ODT::width bits
+  typedef typename ODT::value_type index;  // the output type holds LABELS - 1
   value top_v[K];
   index top_i[K];
   bool top_ok[K];

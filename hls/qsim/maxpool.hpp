@@ -45,7 +45,7 @@ void maxpool(hls::stream<ap_uint<PE * IDT::width> >& in,
   const unsigned OW = W / KW;
   typedef ap_uint<PE * IDT::width> word;
   word rowbuf[OW * NF];  // running maxima of the current window row band
-  unsigned x = 0, y = 0, cf = 0, a = 0, b = 0, ox = 0;  // a = y % KH, b = x % KW, ox = x / KW
+  unsigned x = 0, cf = 0, a = 0, b = 0, ox = 0;  // a = row % KH, b = x % KW, ox = x / KW
   const unsigned long long total = (unsigned long long)reps * H * W * NF;
   for (unsigned long long i = 0; i < total; i++) {
 #pragma HLS PIPELINE II = 1
@@ -55,7 +55,7 @@ void maxpool(hls::stream<ap_uint<PE * IDT::width> >& in,
     const word m = (a == 0 && b == 0) ? v : lane_max<PE, IDT>(rowbuf[idx], v);
     rowbuf[idx] = m;
     if (a == KH - 1 && b == KW - 1) out.write(m);
-    // advance (y, x, cf) with the derived counters a, b, ox
+    // advance (x, cf) with the derived counters a, b, ox
     if (++cf == NF) {
       cf = 0;
       x++;
@@ -66,9 +66,7 @@ void maxpool(hls::stream<ap_uint<PE * IDT::width> >& in,
       if (x == W) {
         x = 0;
         ox = 0;
-        y++;
-        if (++a == KH) a = 0;
-        if (y == H) y = 0;
+        if (++a == KH) a = 0;  // H % KH == 0: a is 0 again at each image's first row
       }
     }
   }

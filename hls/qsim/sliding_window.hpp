@@ -52,7 +52,8 @@ void sliding_window(hls::stream<ap_uint<SIMD * IDT::width> >& in,
 #pragma HLS PIPELINE II = 1
     QSIM_COUNT_TRIP();
     const unsigned src = ((oy * SH + kh * DH) * W + ox * SW + kw * DW) * CF + cf;
-    const bool do_out = wr < total_out && frame_base + src < rd;
+    // after the last output word frame_base = total_in >= rd, so no word is left to emit
+    const bool do_out = frame_base + src < rd;
     const bool do_in = rd < total_in && rd < freed + BUF;  // freed may run ahead of rd
 #ifndef __SYNTHESIS__
     if (!do_out && !do_in) throw stream_error("sliding_window: deadlock (buffer full)");
@@ -62,9 +63,8 @@ void sliding_window(hls::stream<ap_uint<SIMD * IDT::width> >& in,
       out.write(buf[slot]);
       wr++;
       // advance the window counters in stream order
-      bool pixel_done;
+      bool pixel_done = false;
       if (DEPTHWISE) {  // (cf, kh, kw)
-        pixel_done = false;
         if (++kw == KW) {
           kw = 0;
           if (++kh == KH) {
@@ -76,7 +76,6 @@ void sliding_window(hls::stream<ap_uint<SIMD * IDT::width> >& in,
           }
         }
       } else {  // (kh, kw, cf)
-        pixel_done = false;
         if (++cf == CF) {
           cf = 0;
           if (++kw == KW) {

@@ -15,7 +15,10 @@ Operators (name: what one mutant of it does):
 ``bound``   a comparison's non-literal right operand +1 or -1 (loop bounds, counter wraps)
 ``lane``    a ``lane``/``set_lane`` lane index ``p`` -> ``(p ^ 1)`` (lanes 0<->1, 2<->3, ...)
 ``index``   two adjacent subscripts swapped: ``a[i][j]`` -> ``a[j][i]``
-``sign``    a declared ``ap_int`` <-> ``ap_uint`` (the escaped MVTU accumulator's class)
+``sign``    a declared ``ap_int`` <-> ``ap_uint`` (the escaped MVTU accumulator's class); never
+            on a packed word ``<LANES * T::width>``: its lanes are read and written through
+            ``lane``/``set_lane``/``range``, never as one number, so its signedness cannot change
+            a result (the flipped word converts to ``ap_uint`` bit for bit or does not compile)
 ``width``   a declared ``ap_int<W>``/``ap_uint<W>`` one bit short: ``<W - 1>``
 ``drop``    one operand of an ``&&`` or ``||`` removed
 ``invert``  a condition inverted: ``if (c)``/``while (c)`` -> ``(!(c))``, ``c ? a : b`` ->
@@ -188,9 +191,12 @@ def _declared_type(code: str) -> tuple[int, int, int] | None:
     return m.start(1), m.end(), i
 
 
+_PACKED = re.compile(r"\s*\w+\s*\*\s*[\w:]+::(?:out_)?width\s*")
+
+
 def _sign(code: str) -> Iterator[_Site]:
     decl = _declared_type(code)
-    if decl:
+    if decl and not _PACKED.fullmatch(code[decl[1]:decl[2]]):
         kind = code[decl[0]:decl[1] - 1]
         yield decl[0], decl[1] - 1, "ap_uint" if kind == "ap_int" else "ap_int"
 

@@ -31,13 +31,15 @@ _MAXPOOL = (_KILLS + "test_maxpool_kernel_edges", _BLOCKS + "[maxpool]")
 
 #: Default test selection (pytest arguments) per HLS core.
 HLS_CORE_TESTS: dict[str, tuple[str, ...]] = {
-    "hls:activation": (*_THR, _BLOCKS + "[mvtu]"),
+    "hls:activation": (_KILLS + "test_threshold_count_width_is_minimal", *_THR,
+                       _BLOCKS + "[mvtu]"),
     "hls:common": (*_THR, *_MAXPOOL, _NEW + "test_random_inputs_match_model"),
     "hls:thresholding": _THR,
     "hls:mvtu": (_KILLS + "test_mvtu_xnor_wider_than_64_lanes", _BLOCKS + "[mvtu]",
                  "tests/cppsim/test_corners.py::test_corner_set_matches_model"),
     "hls:maxpool": _MAXPOOL,
-    "hls:sliding_window": (_BLOCKS + "[sliding_window]",),
+    "hls:sliding_window": (_KILLS + "test_sliding_window_kernel_edges",
+                           _BLOCKS + "[sliding_window]"),
     "hls:fmpadding": (_NEW + "test_random_inputs_match_model",
                       _NEW + "test_fmpadding_equals_numpy_pad"),
     "hls:duplicate_streams": (_NEW + "test_random_inputs_match_model",

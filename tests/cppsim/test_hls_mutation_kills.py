@@ -14,11 +14,14 @@ window and one image of ties at the type's minimum.
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pytest
 from qonnx.core.datatype import DataType
 
-from qsim.models import MVTU, MaxPool, Thresholding
+from qsim.cppsim.build import build_library
+from qsim.models import MVTU, MaxPool, SlidingWindow, Thresholding
 
 from ._configs import rand_values
 from ._harness import check_block, compile_configs
@@ -50,6 +53,10 @@ def _thresholding_configs() -> list[Thresholding]:
                      thresholds=np.arange(6).reshape(6, 1) + 1),
         Thresholding(channels=3, pe=1, idt="INT2", odt="INT2", act_val=-2, name="thr_nf3",
                      thresholds=np.array([[-2, -1, 0], [-1, 0, 1], [-2, 0, 1]])),
+        # act_val -3 into INT3: count - act_val would differ mod 8 (with -2 into INT2, +2 and
+        # -2 are the same bits, so act_val's sign went unseen)
+        Thresholding(channels=2, pe=2, idt="INT3", odt="INT3", act_val=-3, name="thr_act3",
+                     thresholds=np.array([[-3, -1, 0, 2], [-2, 0, 1, 3]])),
     ]
 
 
@@ -102,3 +109,44 @@ def test_mvtu_xnor_wider_than_64_lanes() -> None:
         row = np.asarray(cfg.weights)[:, 0]
         x[4], x[5] = row, np.where(row == 1, low, 1)  # count = MW and count = 0 on column 0
         check_block(lib, sym, cfg, x)
+
+
+def _swg_configs() -> list[SlidingWindow]:
+    return [
+        SlidingWindow(ifm_dim=(5, 4), channels=2, kernel=(2, 2), simd=1, idt="UINT3",
+                      name="swg_cf2"),
+        SlidingWindow(ifm_dim=(7, 7), channels=2, kernel=(2, 2), stride=(2, 2),
+                      dilation=(2, 2), simd=2, idt="INT4", name="swg_s2_d2"),
+        SlidingWindow(ifm_dim=(6, 5), channels=4, kernel=(3, 2), stride=(1, 2), simd=2,
+                      idt="INT2", depthwise=True, name="swg_dw"),
+        SlidingWindow(ifm_dim=(6, 5), channels=1, kernel=(2, 2), stride=(3, 3), simd=1,
+                      idt="UINT4", name="swg_unused_rows"),
+    ]
+
+
+def test_sliding_window_kernel_edges() -> None:
+    """Seven frames in a row through configs with several output rows (the block test's draws
+    were mostly one output row, where "frame done" and "row done" coincide), CF 2, stride with
+    dilation, depthwise order and rows no window covers. Seven frames take the circular
+    buffer's frame base and read slot through several wraps."""
+    cfgs = _swg_configs()
+    rng = np.random.default_rng(23)
+    for (lib, sym), cfg in zip(compile_configs(cfgs), cfgs):
+        check_block(lib, sym, cfg, rand_values(rng, cfg.idt.get_canonical_name(),
+                                               (7, *cfg.in_frame_shape)))
+
+
+_COUNTS = (1, 2, 3, 4, 7, 8, 15, 16, 255, 256, 65535)
+
+
+def test_threshold_count_width_is_minimal() -> None:
+    """The threshold counter of S thresholds is bits_for<S> = bit_length(S) bits wide: the
+    count takes S + 1 values, and one bit more is a register per lane the design does not
+    need (a wider count gives the same outputs, so no block test sees it)."""
+    body = " ".join(f"v[{i}] = qsim::bits_for<{n}ULL>::value;" for i, n in enumerate(_COUNTS))
+    src = ('#include "qsim/activation.hpp"\n'
+           f'extern "C" void count_widths(unsigned* v) {{ {body} }}\n')
+    lib = ctypes.CDLL(str(build_library(src).path))
+    widths = (ctypes.c_uint * len(_COUNTS))()
+    lib.count_widths(widths)
+    assert list(widths) == [n.bit_length() for n in _COUNTS]

@@ -11,8 +11,9 @@ from qsim.mutate import Mutant, apply_mutant, hls_mutable_lines, hls_mutants_of
 
 HLS = Path(__file__).resolve().parents[2] / "hls" / "qsim"
 _BENCH = {"cppsim.hpp", "hls_stream.h"}  # the ctypes harness and the stream model
-# kernels too small for 30 distinct sites (one loop and a few declarations each)
-_SMALL = {"add_streams.hpp", "duplicate_streams.hpp"}
+# fewer than 30 sites: the two one-loop kernels, and the activations (29 since a dead
+# bits_for<0> went)
+_SMALL = {"activation.hpp", "add_streams.hpp", "duplicate_streams.hpp"}
 KERNELS = sorted(p.name for p in HLS.glob("*.hpp") if p.name not in _BENCH)
 
 
@@ -46,9 +47,9 @@ def test_small_kernels_have_every_site_of_their_loop() -> None:
     the output write are all among their (fewer than 30) candidates."""
     ops = {name: {m.op for m in hls_mutants_of(name, (HLS / name).read_text())}
            for name in _SMALL}
-    assert ops["duplicate_streams.hpp"] >= {"cmp", "const", "bound", "sign", "width", "stmt"}
-    assert ops["add_streams.hpp"] >= {"cmp", "const", "bound", "sign", "width", "lane",
-                                      "arith", "stmt"}
+    assert ops["duplicate_streams.hpp"] >= {"cmp", "const", "bound", "width", "stmt"}
+    assert ops["add_streams.hpp"] >= {"cmp", "const", "bound", "width", "lane", "arith",
+                                      "stmt"}
     assert all(len(hls_mutants_of(n, (HLS / n).read_text())) >= 10 for n in _SMALL)
 
 
@@ -92,6 +93,18 @@ def test_sign_and_width_on_declarations_only() -> None:
     assert _afters("typedef ap_int<W> value_type;", "sign") == ["typedef ap_uint<W> value_type;"]
     assert _afters("y = ap_uint<1>(v);", "sign") == []  # a cast, not a declaration
     assert _afters("x = f(ap_int<4>(1));", "width") == []
+
+
+def test_sign_leaves_packed_words() -> None:
+    """A word of LANES * T::width bits is only ever sliced into lanes: no sign mutant of it
+    (each was equivalent or did not compile), but its width still is mutated."""
+    for line in ("const ap_uint<PE * IDT0::width> a = in0.read();",
+                 "typedef ap_uint<SIMD * IDT::width> word;",
+                 "ap_uint<PE * Act::out_width> y = 0;"):
+        assert _afters(line, "sign") == [], line
+        assert len(_afters(line, "width")) == 1, line
+    assert _afters("const ap_int<PE * W> acc = 0;", "sign") == ["const ap_uint<PE * W> acc = 0;"]
+    assert _afters("ap_int<IDT::width + 1> v = 0;", "sign") == ["ap_uint<IDT::width + 1> v = 0;"]
 
 
 def test_drop_invert_arith_stmt() -> None:
