@@ -32,6 +32,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "qsim/common.hpp"
 
@@ -49,6 +50,13 @@ struct bounds_violation {
 inline bounds_violation& last_violation() {
   static thread_local bounds_violation v;
   return v;
+}
+
+// The kernel loop iteration (1-based: the trip count when the word was read) of every input
+// word the last run_batch call read, in order (qsim_read_log copies it out).
+inline std::vector<uint64_t>& read_log() {
+  static thread_local std::vector<uint64_t> log;
+  return log;
 }
 
 // Throws when the kernel call that just returned indexed past an array; clears the record.
@@ -110,6 +118,9 @@ int run_batch(const char* block, Kernel kernel, const uint64_t* in, uint64_t n_i
     hls::stream<ap_uint<OUT_W> > s_out(name + " output");
     for (uint64_t i = 0; i < n_in; i++) s_in.write(from_limbs<IN_W>(in + i * limbs<IN_W>::count));
     trip_count() = 0;
+    read_log().clear();
+    read_log().reserve(n_in);
+    s_in.log_reads(&read_log(), &trip_count());
     last_violation() = bounds_violation();
     kernel(s_in, s_out, reps);
     check_bounds();
@@ -259,6 +270,13 @@ struct ubsan_oob_data {
 };
 }  // namespace cppsim
 }  // namespace qsim
+
+// Copies up to n entries of the last run_batch call's read log into out; returns its length.
+extern "C" __attribute__((weak)) uint64_t qsim_read_log(uint64_t* out, uint64_t n) {
+  const std::vector<uint64_t>& log = qsim::cppsim::read_log();
+  for (uint64_t i = 0; i < n && i < log.size(); i++) out[i] = log[i];
+  return log.size();
+}
 
 extern "C" __attribute__((weak, visibility("hidden"))) void __ubsan_handle_out_of_bounds(
     qsim::cppsim::ubsan_oob_data* data, uintptr_t index) {

@@ -7,7 +7,9 @@
 //   * read() on an empty stream throws qsim::stream_error naming the stream (Vitis csim
 //     prints a warning and returns T(), which hides a producer/consumer mismatch);
 //   * write() past an optional depth throws (depth 0: unbounded, as in csim);
-//   * the stream records its maximum occupancy, to size FIFOs from a simulation.
+//   * the stream records its maximum occupancy, to size FIFOs from a simulation;
+//   * given a clock (log_reads), read() logs the clock's value for every word it returns:
+//     the harness logs the kernel loop's iteration of each input word this way.
 //
 // Under synthesis (__SYNTHESIS__) kernels include the vendor <hls_stream.h> instead; see
 // qsim/common.hpp. This file is qsim's own code; it does not derive from any vendor header.
@@ -15,10 +17,12 @@
 #define QSIM_HLS_STREAM_H
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace qsim {
 
@@ -54,6 +58,7 @@ class stream {
     T v = fifo_.front();
     fifo_.pop_front();
     ++reads_;
+    if (read_log_ != nullptr) read_log_->push_back(*clock_);
     return v;
   }
   void read(T& v) { v = read(); }
@@ -72,6 +77,12 @@ class stream {
     if (fifo_.size() > max_size_) max_size_ = fifo_.size();
   }
   void operator<<(const T& v) { write(v); }
+
+  // Log *clock into *log at every read (nullptr: stop logging).
+  void log_reads(std::vector<std::uint64_t>* log, const std::uint64_t* clock) {
+    read_log_ = log;
+    clock_ = clock;
+  }
 
   // Non-blocking variants: return false instead of throwing.
   bool read_nb(T& v) {
@@ -102,6 +113,8 @@ class stream {
   std::size_t depth_;
   std::size_t max_size_;
   unsigned long long reads_ = 0;
+  std::vector<std::uint64_t>* read_log_ = nullptr;
+  const std::uint64_t* clock_ = nullptr;
   unsigned long long writes_ = 0;
   std::deque<T> fifo_;
 };

@@ -112,6 +112,16 @@ class CppsimLibrary:
             raise SimulationError(f"{cfg.owner}: cppsim failed: {text}")
         return words_from_limbs(y), int(trip.value)
 
+    def read_iterations(self) -> npt.NDArray[np.int64]:
+        """The kernel loop iteration (0-based) in which the last :meth:`run_words` call (on this
+        thread) read each of its input words, in stream order."""
+        fn = self._lib.qsim_read_log
+        fn.restype, fn.argtypes = ctypes.c_uint64, [_U64P, ctypes.c_uint64]
+        n = int(fn(None, 0))
+        log = np.zeros(n, dtype=np.uint64)
+        fn(log.ctypes.data_as(_U64P), n)
+        return log.astype(np.int64) - 1
+
     def _params(self, sym: str, cfg: AnyBlock, n_params: int) -> npt.NDArray[np.uint64]:
         """The run-time parameters entry ``sym`` takes (``n_params`` words; 0: constants)."""
         if n_params == 0:

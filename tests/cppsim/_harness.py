@@ -8,7 +8,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from qsim.cppsim import CppsimLibrary, build_libraries, generate_source
-from qsim.models import SlidingWindow
+from qsim.models import MaxPool, SlidingWindow, Thresholding
 
 
 def compile_configs(cfgs: Sequence[Any], chunks: int = 1, cache_dir: Path | None = None,
@@ -54,6 +54,23 @@ def check_block(lib: CppsimLibrary, sym: str, cfg: Any, x: np.ndarray) -> None:
                              f"{idx} (config {cfg.to_dict()!r})")
     frames = cfg.frames_of(x)
     assert trip == expected_trip(cfg, frames), (cfg.owner, trip, expected_trip(cfg, frames))
+    if isinstance(cfg, _READS_AT_ACCEPT):
+        check_read_iterations(lib, cfg, frames)
+
+
+#: Blocks whose kernel loop reads each input word in the model's accept cycle (iteration t is
+#: cycle t). Not the MVTU: its model accepts the next vector during the current one's later
+#: folds, its kernel reads at fold 0 only (the trip counts agree).
+_READS_AT_ACCEPT = (SlidingWindow, Thresholding, MaxPool)
+
+
+def check_read_iterations(lib: CppsimLibrary, cfg: Any, frames: int) -> None:
+    """The kernel read every input word of the last call in the model's accept cycle."""
+    reads, accept = lib.read_iterations(), np.asarray(cfg.cycles(frames).accept)
+    assert reads.shape == accept.shape, (cfg.owner, reads.shape, accept.shape)
+    bad = np.flatnonzero(reads != accept)
+    assert bad.size == 0, (f"{cfg.owner}: input word {bad[0]} read in iteration "
+                           f"{reads[bad[0]]}, the model accepts it in cycle {accept[bad[0]]}")
 
 
 def check_ports(lib: CppsimLibrary, sym: str, cfg: Any, xs: Sequence[np.ndarray]) -> None:

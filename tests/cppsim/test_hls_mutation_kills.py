@@ -128,7 +128,9 @@ def test_sliding_window_kernel_edges() -> None:
     """Seven frames in a row through configs with several output rows (the block test's draws
     were mostly one output row, where "frame done" and "row done" coincide), CF 2, stride with
     dilation, depthwise order and rows no window covers. Seven frames take the circular
-    buffer's frame base and read slot through several wraps."""
+    buffer's frame base and read slot through several wraps. check_block also checks that the
+    loop reads every input word in the model's accept cycle: a buffer larger than the model's
+    lets the input run ahead, with the same outputs and trip count."""
     cfgs = _swg_configs()
     rng = np.random.default_rng(23)
     for (lib, sym), cfg in zip(compile_configs(cfgs), cfgs):
