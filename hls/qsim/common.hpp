@@ -26,6 +26,15 @@
 #include <string>
 #endif
 
+#ifndef __SYNTHESIS__
+// Vitis HLS rejects a zero-width ap_int/ap_uint; the C model accepts one and keeps a whole bit
+// in it. Declared but never defined here, so cppsim rejects it too.
+template <>
+struct ap_int<0>;
+template <>
+struct ap_uint<0>;
+#endif
+
 #ifdef __SYNTHESIS__
 #include <hls_stream.h>
 #else

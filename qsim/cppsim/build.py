@@ -169,8 +169,9 @@ def precompiled_header(flags: Sequence[str] = DEFAULT_FLAGS,
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False,
                               env={**os.environ, **_CCACHE_ENV})
         _write_atomic(out / "build.log", " ".join(cmd) + "\n" + proc.stdout + proc.stderr)
-        if proc.returncode != 0:
-            os.unlink(tmp)
+        if proc.returncode != 0:  # g++ may have removed its output already
+            if os.path.exists(tmp):
+                os.unlink(tmp)
             return None
         os.replace(tmp, gch)
     return hdr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,19 @@ def test_compile_error_is_reported(tmp_path: Path) -> None:
         build_library(src, cache_dir=tmp_path)
 
 
+@pytest.mark.parametrize("kind", ["ap_uint", "ap_int"])
+def test_a_zero_width_type_does_not_build(tmp_path: Path, kind: str) -> None:
+    """Vitis HLS rejects ap_(u)int<0>; the C model would keep a whole bit in one, so a width
+    cut to zero (ap_uint<W - 1> with W = 1) ran as if nothing changed."""
+    src = (f'#include "qsim/common.hpp"\nextern "C" int probe() {{ ap_uint<1> one = 1; '
+           f"const {kind}<0> z = one; return z ? 1 : 0; }}\n")
+    with pytest.raises(SimulationError, match=rf"(?s)failed.*{kind}<0> z. has initializer but "
+                                              r"incomplete type"):
+        build_library(src, cache_dir=tmp_path)
+    ok = build_library(src.replace(f"{kind}<0>", f"{kind}<1>"), cache_dir=tmp_path)
+    assert ok.path.is_file()
+
+
 def test_missing_ap_types_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     real = importlib.util.find_spec
     monkeypatch.setattr(build_mod.importlib.util, "find_spec",
@@ -60,3 +74,17 @@ def test_missing_ap_types_names_the_fix(monkeypatch: pytest.MonkeyPatch) -> None
         monkeypatch.undo()
         build_mod.ap_types_dir.cache_clear()
     assert (build_mod.ap_types_dir() / "ap_int.h").is_file()
+
+
+def test_headers_that_do_not_compile_are_a_compile_error(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A header copy g++ rejects: the precompiled header fails first (g++ removes its output
+    file; that used to escape as FileNotFoundError), then the unit's own compile reports it."""
+    copy = tmp_path / "hls" / "qsim"
+    shutil.copytree(Path(build_mod.__file__).resolve().parents[2] / "hls" / "qsim", copy)
+    common = copy / "common.hpp"
+    common.write_text(common.read_text().replace("struct Bipolar {", "struct Bipolar { oops", 1))
+    monkeypatch.setenv(build_mod.HLS_DIR_ENV, str(copy))
+    with pytest.raises(SimulationError, match=r"(?s)cppsim: compiling .* failed.*oops"):
+        build_library(generate_source({"t": _CFG}), cache_dir=tmp_path / "cache")
+    assert not list((tmp_path / "cache" / "cppsim" / "pch").glob("*/*.gch"))
