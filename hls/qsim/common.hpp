@@ -94,10 +94,12 @@ inline void set_lane(ap_uint<W * LANES>& word, unsigned i, const ap_uint<W>& v) 
 
 // Pipelined-loop iteration counter, compiled only outside synthesis (cppsim). The harness
 // resets it before a kernel call and reads it afterwards.
+#ifndef __SYNTHESIS__
 inline uint64_t& trip_count() {
   static thread_local uint64_t count = 0;
   return count;
 }
+#endif
 
 #ifndef __SYNTHESIS__
 // Thrown by a cppsim range assertion: a computed value left its declared output type.

@@ -11,7 +11,9 @@ Operators (name: what one mutant of it does):
 
 ==========  ====================================================================================
 ``cmp``     a comparison flipped: ``<`` <-> ``<=``, ``>`` <-> ``>=``, ``==`` <-> ``!=``
-``const``   an integer literal +1 or -1 (suffix kept: ``0LL`` -> ``1LL``)
+``const``   an integer literal +1 or -1 (suffix kept: ``0LL`` -> ``1LL``); never in the
+            initializer of a packed word (``<LANES * T::width>`` or a typedef of one): the
+            kernels write every lane of such a word before it is used
 ``bound``   a comparison's non-literal right operand +1 or -1 (loop bounds, counter wraps)
 ``lane``    a ``lane``/``set_lane`` lane index ``p`` -> ``(p ^ 1)`` (lanes 0<->1, 2<->3, ...)
 ``index``   two adjacent subscripts swapped: ``a[i][j]`` -> ``a[j][i]``
@@ -263,15 +265,27 @@ HLS_OPERATORS: dict[str, Callable[[str], Iterator[_Site]]] = {
     "stmt": _stmt}
 
 
+def _packed_init(text: str) -> re.Pattern[str]:
+    """Matches a packed word declared with a literal initial value: ``ap_uint<PE * T::width>
+    y = 0;``, or ``out_word y = 0;`` after ``typedef ap_uint<PE * ...> out_word;``."""
+    packed = r"ap_u?int<\s*\w+\s*\*\s*[\w:]+::(?:out_)?width\s*>"
+    names = re.findall(rf"typedef\s+{packed}\s+(\w+)\s*;", text)
+    types = "|".join([packed, *names])
+    return re.compile(rf"\s*(?:const\s+)?(?:{types})\s+\w+\s*=\s*\d+\s*;")
+
+
 def hls_mutants_of(file: str, text: str) -> list[Mutant]:
     """Every mutant the operators make of ``text`` (the header ``file``), in line order."""
     lines = text.split("\n")
     clean = _no_block_comments(lines)
+    packed_init = _packed_init(text)
     out: list[Mutant] = []
     seen: set[tuple[int, str]] = set()
     for i in hls_mutable_lines(text):
         code = _code(clean[i])
         for op, fn in HLS_OPERATORS.items():
+            if op == "const" and packed_init.match(code):
+                continue
             for start, end, rep in fn(code):
                 after = lines[i][:start] + rep + lines[i][end:]
                 if after == lines[i] or (i, after) in seen:

@@ -107,6 +107,17 @@ def test_sign_leaves_packed_words() -> None:
     assert _afters("ap_int<IDT::width + 1> v = 0;", "sign") == ["ap_uint<IDT::width + 1> v = 0;"]
 
 
+def test_const_leaves_a_packed_words_initial_value() -> None:
+    """Every lane of an output word is written before the word is used, so its initial value
+    is not a mutant; an initializer that is an expression, and other words, still are."""
+    assert _afters("ap_uint<PE * ODT::width> y = 0;", "const") == []
+    text = ("typedef ap_uint<PE * Act::out_width> out_word;\nvoid f() {\nout_word y = 0;\n"
+            "const out_word m = (a == 0) ? v : w;\nap_uint<8> z = 0;\n}")
+    afters = [m.after for m in hls_mutants_of("x.hpp", text) if m.op == "const"]
+    assert afters == ["const out_word m = (a == 1) ? v : w;", "ap_uint<9> z = 0;",
+                      "ap_uint<7> z = 0;", "ap_uint<8> z = 1;"]
+
+
 def test_drop_invert_arith_stmt() -> None:
     assert _afters("const bool d = w < n && b + s < r;", "drop") == [
         "const bool d = b + s < r;", "const bool d = w < n;"]
