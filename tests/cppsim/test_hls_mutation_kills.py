@@ -1,5 +1,5 @@
-"""Tests for survivors of the HLS mutation campaign (``qsim mutate --cores
-hls:thresholding,hls:maxpool``), first in those cores' selections.
+"""Tests for survivors of the HLS mutation campaign (``qsim mutate --cores hls``), first in
+their cores' selections (``qsim.mutate.HLS_CORE_TESTS``).
 
 Thresholding (written for the first survivors, all in ``load_thresholds``: the three configs
 the block test's two examples draw all have NF = C/PE = 1 -- PE 1 compiled in, PE 11 and 9 at
@@ -9,7 +9,8 @@ value of the input type on every channel (each threshold is hit exactly and the 
 0 and S), per-channel thresholds that differ in every lane, NF in {2, 3}, PE in {1, 2, 4}.
 MaxPool (edges the random block test reaches only by chance): five images in a row (the
 row/column counters must wrap per image), PE 2 with NF 2, windows of unequal sides, a 1x1
-window and one image of ties at the type's minimum.
+window and one image of ties at the type's minimum. Later: the XNOR lane loop (SIMD > 64), the
+sliding window over several output rows and frames, the threshold count's width.
 """
 
 from __future__ import annotations
