@@ -39,12 +39,31 @@
 namespace qsim {
 namespace cppsim {
 
-// The first out-of-bounds subscript of the running kernel call (file empty: none).
+// The first out-of-bounds subscript of the running kernel call (seen: there was one).
 struct bounds_violation {
   std::string where;
   std::string array;
   long long index = 0;
   bool seen = false;
+};
+
+// What g++'s -fsanitize=bounds passes its handler (the sanitizer ABI): a location {file,
+// line, column} and type descriptors {kind, info, name}; info bit 0 = signed, info >> 1 =
+// log2 of the bits.
+struct ubsan_location {
+  const char* file;
+  uint32_t line;
+  uint32_t column;
+};
+struct ubsan_type {
+  uint16_t kind;
+  uint16_t info;
+  char name[1];
+};
+struct ubsan_oob_data {
+  ubsan_location loc;
+  const ubsan_type* array_type;
+  const ubsan_type* index_type;
 };
 
 inline bounds_violation& last_violation() {
@@ -53,7 +72,8 @@ inline bounds_violation& last_violation() {
 }
 
 // The kernel loop iteration (1-based: the trip count when the word was read) of every input
-// word the last run_batch call read, in order (qsim_read_log copies it out).
+// word the last kernel call read, in order (qsim_read_log copies it out). Only run_batch's
+// input stream logs: after a run_ports call it is empty.
 inline std::vector<uint64_t>& read_log() {
   static thread_local std::vector<uint64_t> log;
   return log;
@@ -67,6 +87,18 @@ inline void check_bounds() {
                            " at " + v.where;
   v = bounds_violation();
   throw std::out_of_range(text);
+}
+
+// One kernel call under the harness's checks: the trip counter, the read log and the bounds
+// record start empty; an out-of-bounds subscript of the call throws; *trip gets the count.
+template <typename Call>
+void run_checked(Call call, uint64_t* trip) {
+  trip_count() = 0;
+  read_log().clear();
+  last_violation() = bounds_violation();
+  call();
+  check_bounds();
+  if (trip != nullptr) *trip = trip_count();
 }
 
 template <unsigned W>
@@ -117,14 +149,9 @@ int run_batch(const char* block, Kernel kernel, const uint64_t* in, uint64_t n_i
     hls::stream<ap_uint<IN_W> > s_in(name + " input");
     hls::stream<ap_uint<OUT_W> > s_out(name + " output");
     for (uint64_t i = 0; i < n_in; i++) s_in.write(from_limbs<IN_W>(in + i * limbs<IN_W>::count));
-    trip_count() = 0;
-    read_log().clear();
     read_log().reserve(n_in);
     s_in.log_reads(&read_log(), &trip_count());
-    last_violation() = bounds_violation();
-    kernel(s_in, s_out, reps);
-    check_bounds();
-    if (trip != nullptr) *trip = trip_count();
+    run_checked([&] { kernel(s_in, s_out, reps); }, trip);
     if (!s_in.empty()) {
       throw stream_error("stream '" + s_in.name() + "': " + std::to_string(s_in.size()) +
                          " input words left unread after " + std::to_string(reps) + " frames");
@@ -226,11 +253,8 @@ int run_ports(const char* block, Kernel kernel, const uint64_t* const* in, const
     Ins ins{std::string(block)};
     Outs outs{std::string(block)};
     ins.fill(in, n_in);
-    trip_count() = 0;
-    last_violation() = bounds_violation();
-    std::apply([&](auto&... streams) { kernel(streams..., outs.s, reps); }, ins.s);
-    check_bounds();
-    if (trip != nullptr) *trip = trip_count();
+    run_checked([&] { std::apply([&](auto&... st) { kernel(st..., outs.s, reps); }, ins.s); },
+                trip);
     ins.check_consumed(reps);
     outs.drain(out, n_out);
     set_message(msg, msg_len, "");
@@ -247,30 +271,6 @@ int run_ports(const char* block, Kernel kernel, const uint64_t* const* in, const
 }  // namespace cppsim
 }  // namespace qsim
 
-// g++'s -fsanitize=bounds calls this (recoverable mode) with the source location and the
-// types of the array and the index (the sanitizer ABI: a location {file, line, column} and
-// type descriptors {kind, info, name}; info bit 0 = signed, info >> 1 = log2 of the bits).
-// It cannot throw (g++ treats the call as nothrow), so it records and the kernel runs on.
-namespace qsim {
-namespace cppsim {
-struct ubsan_location {
-  const char* file;
-  uint32_t line;
-  uint32_t column;
-};
-struct ubsan_type {
-  uint16_t kind;
-  uint16_t info;
-  char name[1];
-};
-struct ubsan_oob_data {
-  ubsan_location loc;
-  const ubsan_type* array_type;
-  const ubsan_type* index_type;
-};
-}  // namespace cppsim
-}  // namespace qsim
-
 // Copies up to n entries of the last run_batch call's read log into out; returns its length.
 extern "C" __attribute__((weak)) uint64_t qsim_read_log(uint64_t* out, uint64_t n) {
   const std::vector<uint64_t>& log = qsim::cppsim::read_log();
@@ -278,6 +278,8 @@ extern "C" __attribute__((weak)) uint64_t qsim_read_log(uint64_t* out, uint64_t 
   return log.size();
 }
 
+// g++'s -fsanitize=bounds calls this (recoverable mode) on an out-of-bounds subscript. It
+// cannot throw (g++ treats the call as nothrow), so it records and the kernel runs on.
 extern "C" __attribute__((weak, visibility("hidden"))) void __ubsan_handle_out_of_bounds(
     qsim::cppsim::ubsan_oob_data* data, uintptr_t index) {
   qsim::cppsim::bounds_violation& v = qsim::cppsim::last_violation();

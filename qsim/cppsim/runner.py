@@ -113,8 +113,9 @@ class CppsimLibrary:
         return words_from_limbs(y), int(trip.value)
 
     def read_iterations(self) -> npt.NDArray[np.int64]:
-        """The kernel loop iteration (0-based) in which the last :meth:`run_words` call (on this
-        thread) read each of its input words, in stream order."""
+        """The kernel loop iteration (0-based) in which the last kernel call (on this thread)
+        read each of its input words, in stream order: the last :meth:`run_words` call's, or
+        none after a multi-port call (only single-port kernels log their reads)."""
         fn = self._lib.qsim_read_log
         fn.restype, fn.argtypes = ctypes.c_uint64, [_U64P, ctypes.c_uint64]
         n = int(fn(None, 0))

@@ -193,7 +193,9 @@ def _declared_type(code: str) -> tuple[int, int, int] | None:
     return m.start(1), m.end(), i
 
 
-_PACKED = re.compile(r"\s*\w+\s*\*\s*[\w:]+::(?:out_)?width\s*")
+# the width of a packed word, LANES * T::width (T::out_width for an activation's output)
+_PACKED_WIDTH = r"\s*\w+\s*\*\s*[\w:]+::(?:out_)?width\s*"
+_PACKED = re.compile(_PACKED_WIDTH)
 
 
 def _sign(code: str) -> Iterator[_Site]:
@@ -268,7 +270,7 @@ HLS_OPERATORS: dict[str, Callable[[str], Iterator[_Site]]] = {
 def _packed_init(text: str) -> re.Pattern[str]:
     """Matches a packed word declared with a literal initial value: ``ap_uint<PE * T::width>
     y = 0;``, or ``out_word y = 0;`` after ``typedef ap_uint<PE * ...> out_word;``."""
-    packed = r"ap_u?int<\s*\w+\s*\*\s*[\w:]+::(?:out_)?width\s*>"
+    packed = rf"ap_u?int<{_PACKED_WIDTH}>"
     names = re.findall(rf"typedef\s+{packed}\s+(\w+)\s*;", text)
     types = "|".join([packed, *names])
     return re.compile(rf"\s*(?:const\s+)?(?:{types})\s+\w+\s*=\s*\d+\s*;")
